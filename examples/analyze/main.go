@@ -1,0 +1,127 @@
+// Command analyze runs pcapai on capture files and prints a short summary
+// (capture, top talkers, top flows, TCP issues, findings) or, with -json,
+// the full Report.
+//
+//	go run ./examples/analyze testdata/http_curl_local.pcap
+//	go run ./examples/analyze -json capture.pcapng > report.json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"time"
+
+	"github.com/pcapai/pcapai"
+	"github.com/pcapai/pcapai/flows"
+)
+
+func main() {
+	asJSON := flag.Bool("json", false, "print the full Report as JSON")
+	maxPackets := flag.Uint64("max-packets", 0, "stop after this many packets (0: all)")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: analyze [-json] [-max-packets N] FILE...\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() == 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	opts := pcapai.Options{MaxPackets: *maxPackets}
+	results := pcapai.AnalyzeFiles(ctx, flag.Args(), opts)
+	status := 0
+	for _, res := range results {
+		if res.Err != nil {
+			fmt.Fprintf(os.Stderr, "analyze: %v\n", res.Err)
+			status = 1
+			if res.Report == nil {
+				continue
+			}
+		}
+		if *asJSON {
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(res.Report); err != nil {
+				fmt.Fprintf(os.Stderr, "analyze: %v\n", err)
+				status = 1
+			}
+			continue
+		}
+		summary(res.Report)
+	}
+	os.Exit(status)
+}
+
+func summary(r *pcapai.Report) {
+	c := r.Capture
+	fmt.Printf("== %s\n", r.File)
+	fmt.Printf("format %s, link types %v, %d packets, %d bytes", c.Format, c.LinkTypes, c.Packets, c.Bytes)
+	if c.Packets > 0 {
+		fmt.Printf(", %s → %s (%.3f s)", c.First.Format(time.RFC3339Nano), c.Last.Format(time.RFC3339Nano), c.DurationS)
+	}
+	fmt.Println()
+	d := r.Decode
+	fmt.Printf("decode: %d ok, %d truncated, %d malformed, %d unsupported; %d flows\n", d.OK, d.Truncated, d.Malformed, d.Unsupported, len(r.Flows))
+	for _, w := range r.Warnings {
+		fmt.Printf("warning: %s\n", w)
+	}
+	if ov := r.Overview; ov != nil {
+		fmt.Println("top talkers:")
+		for i, e := range ov.Endpoints {
+			if i == 5 {
+				break
+			}
+			fmt.Printf("  %-40s tx %8d B  rx %8d B  %d flows\n", e.Addr, e.TxBytes, e.RxBytes, e.Flows)
+		}
+		fmt.Println("top flows:")
+		for i, f := range ov.TopFlows {
+			if i == 5 {
+				break
+			}
+			fmt.Printf("  #%-4d %-6s %s → %s  %d pkts %d B  %.1f ms\n", f.ID, f.Proto, f.Src, f.Dst, f.Packets, f.Bytes, f.DurationMS)
+		}
+	}
+	issues := 0
+	fl := append(r.Flows[:0:0], r.Flows...)
+	sort.SliceStable(fl, func(i, j int) bool { return tcpIssues(fl[i]) > tcpIssues(fl[j]) })
+	for _, f := range fl {
+		if tcpIssues(f) == 0 {
+			break
+		}
+		if issues == 0 {
+			fmt.Println("TCP issues:")
+		}
+		if issues++; issues > 5 {
+			break
+		}
+		t := f.TCPStats
+		fmt.Printf("  #%-4d %s → %s  %s  retrans %d, dup acks %d, zero windows %d, out of order %d, lost %d\n",
+			f.ID, f.Src, f.Dst, t.State, t.Retransmissions, t.DupAcks, t.ZeroWindows, t.OutOfOrder, t.LostSegments)
+	}
+	if len(r.Findings) > 0 {
+		fmt.Printf("findings (%d):\n", len(r.Findings))
+		for i, f := range r.Findings {
+			if i == 10 {
+				break
+			}
+			fmt.Printf("  [%s] %s  (%s)\n", f.Severity, f.Summary, f.Evidence.DisplayFilter)
+		}
+	}
+	fmt.Println()
+}
+
+func tcpIssues(f *flows.Flow) int {
+	t := f.TCPStats
+	if t == nil {
+		return 0
+	}
+	return t.Retransmissions + t.DupAcks + t.ZeroWindows + t.OutOfOrder + t.LostSegments
+}

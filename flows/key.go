@@ -1,0 +1,163 @@
+package flows
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"strconv"
+)
+
+// Proto is an IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, …).
+type Proto uint8
+
+const (
+	ICMP   Proto = 1
+	TCP    Proto = 6
+	UDP    Proto = 17
+	GRE    Proto = 47
+	ICMPv6 Proto = 58
+	SCTP   Proto = 132
+)
+
+// String returns the lower-case name Wireshark uses ("tcp", "icmpv6") or
+// "ip-proto-N".
+func (p Proto) String() string {
+	switch p {
+	case ICMP:
+		return "icmp"
+	case TCP:
+		return "tcp"
+	case UDP:
+		return "udp"
+	case GRE:
+		return "gre"
+	case ICMPv6:
+		return "icmpv6"
+	case SCTP:
+		return "sctp"
+	case 2:
+		return "igmp"
+	case 50:
+		return "esp"
+	case 51:
+		return "ah"
+	case 89:
+		return "ospf"
+	case 112:
+		return "vrrp"
+	}
+	return "ip-proto-" + strconv.Itoa(int(p))
+}
+
+// MarshalText writes the protocol's name.
+func (p Proto) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText reads a protocol name as String writes it.
+func (p *Proto) UnmarshalText(b []byte) error {
+	s := string(b)
+	for i := 0; i < 256; i++ {
+		if Proto(i).String() == s {
+			*p = Proto(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("flows: unknown protocol %q", s)
+}
+
+// Key identifies a bidirectional flow: two endpoints and a protocol, stored
+// canonically (the smaller endpoint first) so both directions of a
+// conversation have the same key. Key is comparable and allocation-free; use
+// it as a map key. For ICMP echo flows the ports hold the echo identifier on
+// both sides; for other ICMP messages they are zero.
+type Key struct {
+	a, b   [16]byte // IPv4 addresses as IPv4-mapped IPv6
+	pa, pb uint16
+	proto  Proto
+	v4     bool
+}
+
+// MakeKey returns the canonical key of a packet from src to dst, and whether
+// src is the key's second endpoint (the packet runs B → A).
+func MakeKey(proto Proto, src, dst netip.AddrPort) (k Key, reversed bool) {
+	sa, da := src.Addr().As16(), dst.Addr().As16()
+	sp, dp := src.Port(), dst.Port()
+	k.proto = proto
+	k.v4 = src.Addr().Is4()
+	c := bytes.Compare(sa[:], da[:])
+	if c < 0 || (c == 0 && sp <= dp) {
+		k.a, k.b, k.pa, k.pb = sa, da, sp, dp
+		return k, false
+	}
+	k.a, k.b, k.pa, k.pb = da, sa, dp, sp
+	return k, true
+}
+
+func (k Key) addr(x [16]byte) netip.Addr {
+	a := netip.AddrFrom16(x)
+	if k.v4 {
+		return a.Unmap()
+	}
+	return a
+}
+
+// A returns the key's first endpoint.
+func (k Key) A() netip.AddrPort { return netip.AddrPortFrom(k.addr(k.a), k.pa) }
+
+// B returns the key's second endpoint.
+func (k Key) B() netip.AddrPort { return netip.AddrPortFrom(k.addr(k.b), k.pb) }
+
+// Proto returns the key's protocol.
+func (k Key) Proto() Proto { return k.proto }
+
+// IsZero reports whether k is the zero Key (no flow).
+func (k Key) IsZero() bool { return k == Key{} }
+
+// Hash returns a direction-independent hash of the key (FNV-1a), for
+// sharding flows across workers.
+func (k Key) Hash() uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(b byte) { h ^= uint64(b); h *= 1099511628211 }
+	for _, b := range k.a {
+		mix(b)
+	}
+	for _, b := range k.b {
+		mix(b)
+	}
+	mix(byte(k.pa >> 8))
+	mix(byte(k.pa))
+	mix(byte(k.pb >> 8))
+	mix(byte(k.pb))
+	mix(byte(k.proto))
+	return h
+}
+
+// String formats the key as "tcp 192.0.2.1:1234 <-> 198.51.100.2:80".
+func (k Key) String() string {
+	return k.proto.String() + " " + k.A().String() + " <-> " + k.B().String()
+}
+
+// DisplayFilter returns a Wireshark display filter selecting the packets of
+// the conversation between src and dst (either direction).
+func DisplayFilter(proto Proto, src, dst netip.AddrPort) string {
+	ipf := "ip"
+	if !src.Addr().Is4() {
+		ipf = "ipv6"
+	}
+	f := fmt.Sprintf("%s.addr==%s && %s.addr==%s", ipf, src.Addr(), ipf, dst.Addr())
+	switch proto {
+	case TCP, UDP:
+		p := proto.String()
+		if src.Port() == dst.Port() {
+			return f + fmt.Sprintf(" && %s.port==%d", p, src.Port())
+		}
+		return f + fmt.Sprintf(" && %s.port==%d && %s.port==%d", p, src.Port(), p, dst.Port())
+	case ICMP:
+		return f + " && icmp"
+	case ICMPv6:
+		return f + " && icmpv6"
+	}
+	if ipf == "ip" {
+		return f + fmt.Sprintf(" && ip.proto==%d", proto)
+	}
+	return f + fmt.Sprintf(" && ipv6.nxt==%d", proto)
+}

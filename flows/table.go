@@ -1,0 +1,146 @@
+package flows
+
+import (
+	"iter"
+	"net/netip"
+)
+
+// DefaultMaxFlows is the flow cap of a Table whose MaxFlows is zero.
+const DefaultMaxFlows = 1 << 20
+
+// Table is the flow table of one pass: it maps each packet to its flow,
+// creating flows as they start and keeping Wireshark's TCP sequence analysis
+// per flow. A Table is not safe for concurrent use.
+type Table struct {
+	// MaxFlows caps how many flows are kept; packets of new flows beyond it
+	// are counted in Dropped and not tracked. Zero means DefaultMaxFlows.
+	MaxFlows int
+
+	m       map[Key]*Flow
+	all     []*Flow
+	dropped uint64
+	nextID  uint64
+}
+
+// NewTable returns an empty table with the given flow cap (0: the default).
+func NewTable(maxFlows int) *Table {
+	return &Table{MaxFlows: maxFlows, m: make(map[Key]*Flow, 1024)}
+}
+
+// Len returns the number of flows.
+func (t *Table) Len() int { return len(t.all) }
+
+// Dropped returns how many packets were not tracked because the table was
+// full.
+func (t *Table) Dropped() uint64 { return t.dropped }
+
+// All yields every flow in order of first packet.
+func (t *Table) All() iter.Seq[*Flow] {
+	return func(yield func(*Flow) bool) {
+		for _, f := range t.all {
+			if !yield(f) {
+				return
+			}
+		}
+	}
+}
+
+// Flows returns the flows in order of first packet. The slice is the
+// table's own: do not modify it.
+func (t *Table) Flows() []*Flow { return t.all }
+
+// Lookup returns the current flow for k, or nil.
+func (t *Table) Lookup(k Key) *Flow { return t.m[k] }
+
+// Observe finds or creates the flow of p, updates it and sets p.Flow, p.Dir
+// and p.TCP. Packets without a transport flow (ARP, non-IP) are left with a
+// nil Flow. Tunnelled packets also count toward their outer UDP flows.
+func (t *Table) Observe(p *Packet) {
+	p.Flow = nil
+	for i := 0; i < p.NTunnels; i++ {
+		tn := &p.Tunnels[i]
+		if tn.Outer.IsZero() {
+			continue
+		}
+		if f, d := t.flowFor(tn.Outer, UDP, tn.OuterSrc, tn.OuterDst, p, false); f != nil {
+			f.count(p, d, 0)
+		}
+	}
+	k, _ := p.Key()
+	if k.IsZero() {
+		return
+	}
+	f, d := t.flowFor(k, p.Proto, p.SrcAddrPort(), p.DstAddrPort(), p, true)
+	if f == nil {
+		return
+	}
+	if f.Tunnel == 0 && p.NTunnels > 0 {
+		f.Tunnel = p.Tunnels[p.NTunnels-1].Kind
+	}
+	if f.VLAN == 0 && p.NVLAN > 0 {
+		f.VLAN = p.VLANs[p.NVLAN-1]
+	}
+	p.Flow, p.Dir = f, d
+	f.count(p, d, len(p.Payload))
+	if p.Proto == TCP && p.L4 {
+		f.updateTCP(p, d)
+	}
+}
+
+func (f *Flow) count(p *Packet, d Dir, payload int) {
+	f.Packets++
+	f.Bytes += uint64(p.OrigLen)
+	f.Last = p.Time
+	f.LastFrame = p.Frame
+	ds := &f.Fwd
+	if d == FromResponder {
+		ds = &f.Rev
+	}
+	ds.Packets++
+	ds.Bytes += uint64(p.OrigLen)
+	ds.PayloadBytes += uint64(payload)
+}
+
+// flowFor returns the flow of a packet src → dst with key k, creating it
+// when needed, and the packet's direction in it.
+func (t *Table) flowFor(k Key, proto Proto, src, dst netip.AddrPort, p *Packet, inner bool) (*Flow, Dir) {
+	f := t.m[k]
+	if f != nil {
+		d := f.DirOf(src)
+		if !(inner && proto == TCP && p.L4 && t.reused(f, d, p)) {
+			return f, d
+		}
+	}
+	if t.m == nil {
+		t.m = make(map[Key]*Flow, 1024)
+	}
+	max := t.MaxFlows
+	if max == 0 {
+		max = DefaultMaxFlows
+	}
+	if len(t.all) >= max {
+		t.dropped++
+		return nil, 0
+	}
+	t.nextID++
+	f = &Flow{ID: t.nextID, Proto: proto, Src: src, Dst: dst, First: p.Time, FirstFrame: p.Frame, key: k}
+	if inner && proto == TCP && p.L4 && p.Flags&(SYN|ACK) == SYN|ACK {
+		// The first packet seen is the responder's SYN+ACK.
+		f.Src, f.Dst = dst, src
+	}
+	t.m[k] = f
+	t.all = append(t.all, f)
+	return f, f.DirOf(src)
+}
+
+// reused reports whether a SYN (or SYN+ACK) from direction d starts a new
+// connection on f's addresses and ports: its sequence number differs from
+// the initial sequence number seen in that direction (as Wireshark decides
+// port reuse, so flow counts match tshark's conversations).
+func (t *Table) reused(f *Flow, d Dir, p *Packet) bool {
+	if p.Flags&SYN == 0 || f.tcp == nil {
+		return false
+	}
+	s := &f.tcp.dir[d]
+	return s.baseSet && p.Seq != s.baseSeq
+}

@@ -1,0 +1,338 @@
+package flows
+
+import "time"
+
+// seqInfo is Wireshark's per-direction tcp_analyze_seq_info.
+type seqInfo struct {
+	baseSet        bool
+	baseSeq        uint32
+	nextSet        bool
+	nextSeq        uint32
+	nextSeqTime    time.Time
+	maxToBeAckedOK bool
+	maxToBeAcked   uint32
+	lastAck        uint32
+	lastAckTime    time.Time
+	window         uint16
+	windowSet      bool
+	winScale       int8 // -1 unknown
+	dupAckNum      int
+	lastFlags      TCPAnalysis
+	sawSYN         bool
+	sawFIN         bool
+	sawRST         bool
+	sawData        bool
+	history        uint16 // Zeek history letters seen, one bit each
+}
+
+type tcpState struct {
+	dir     [2]seqInfo // by Dir
+	synTime time.Time  // first SYN (initiator)
+	synAck  bool       // SYN+ACK seen from the responder
+	rttDone bool
+	hist    []byte
+}
+
+// seq comparisons with wraparound, as Wireshark's LT_SEQ/GT_SEQ.
+func ltSeq(a, b uint32) bool { return int32(a-b) < 0 }
+func gtSeq(a, b uint32) bool { return int32(a-b) > 0 }
+func leSeq(a, b uint32) bool { return int32(a-b) <= 0 }
+
+// Zeek history letters.
+const (
+	hSyn = 1 << iota
+	hSynAck
+	hAck
+	hData
+	hFin
+	hRst
+	hRetrans
+	hZeroWin
+)
+
+var histLetters = [...]byte{'s', 'h', 'a', 'd', 'f', 'r', 't', 'w'}
+
+func (t *tcpState) addHistory(d Dir, bit uint16) {
+	s := &t.dir[d]
+	if s.history&bit != 0 {
+		return
+	}
+	s.history |= bit
+	var i int
+	for i = 0; bit>>uint(i) != 1; i++ {
+	}
+	c := histLetters[i]
+	if d == FromInitiator {
+		c -= 'a' - 'A'
+	}
+	t.hist = append(t.hist, c)
+}
+
+// analyze runs Wireshark's tcp_analyze_sequence_number on one segment of
+// flow f from direction d and returns the segment's analysis flags.
+func (f *Flow) analyze(p *Packet, d Dir) TCPAnalysis {
+	t := f.tcp
+	fwd, rev := &t.dir[d], &t.dir[d^1]
+	seq, ack, flags, win := p.Seq, p.Ack, p.Flags, p.Window
+	seglen := uint32(len(p.Payload))
+	if p.IPLen > 0 {
+		// Use the segment length from the IP header, not what was captured.
+		seglen = uint32(tcpSegLen(p))
+	}
+	var ta TCPAnalysis
+	noSFR := flags&(SYN|FIN|RST) == 0
+
+	if !fwd.baseSet {
+		if flags&SYN != 0 {
+			fwd.baseSeq = seq
+		} else {
+			fwd.baseSeq = seq - 1
+		}
+		fwd.baseSet = true
+	}
+	if !rev.baseSet && flags&ACK != 0 {
+		rev.baseSeq = ack - 1
+		rev.baseSet = true
+	}
+	if flags&SYN != 0 {
+		if flags&ACK == 0 {
+			if t.synTime.IsZero() {
+				t.synTime = p.Time
+			}
+		} else {
+			t.synAck = true
+		}
+		if p.WScale >= 0 {
+			fwd.winScale = p.WScale
+		}
+	}
+
+	// ZERO WINDOW PROBE
+	if seglen == 1 && fwd.nextSet && seq == fwd.nextSeq && rev.windowSet && rev.window == 0 {
+		ta |= TAZeroWindowProbe
+		goto finishedFwd
+	}
+	// ZERO WINDOW
+	if win == 0 && noSFR {
+		ta |= TAZeroWindow
+	}
+	// LOST PACKET
+	if fwd.nextSet && gtSeq(seq, fwd.nextSeq) && flags&RST == 0 {
+		ta |= TALostSegment
+	}
+	// KEEP ALIVE
+	if seglen <= 1 && fwd.nextSet && seq == fwd.nextSeq-1 && noSFR {
+		ta |= TAKeepAlive
+	}
+	// WINDOW UPDATE
+	if seglen == 0 && win != 0 && fwd.windowSet && win != fwd.window && seq == fwd.nextSeq && ack == fwd.lastAck && noSFR {
+		ta |= TAWindowUpdate
+	}
+	// WINDOW FULL
+	if seglen > 0 && rev.winScale >= 0 && rev.windowSet && rev.lastAck != 0 &&
+		seq+seglen == rev.lastAck+uint32(rev.window)<<uint(rev.winScale) && noSFR {
+		ta |= TAWindowFull
+	}
+	// KEEP ALIVE ACK
+	if seglen == 0 && win != 0 && fwd.windowSet && win == fwd.window && seq == fwd.nextSeq && ack == fwd.lastAck &&
+		rev.lastFlags&TAKeepAlive != 0 && noSFR {
+		ta |= TAKeepAliveAck
+		goto finishedFwd
+	}
+	// ZERO WINDOW PROBE ACK
+	if seglen == 0 && win == 0 && fwd.windowSet && win == fwd.window && seq == fwd.nextSeq && ack == fwd.lastAck &&
+		rev.lastFlags&TAZeroWindowProbe != 0 && noSFR {
+		ta |= TAZeroWindowProbeAck
+		goto finishedFwd
+	}
+	// DUPLICATE ACK
+	if seglen == 0 && win != 0 && fwd.windowSet && win == fwd.window && fwd.nextSet && seq == fwd.nextSeq && ack == fwd.lastAck && noSFR {
+		fwd.dupAckNum++
+		ta |= TADupAck
+	}
+
+finishedFwd:
+	if ta&TADupAck == 0 {
+		fwd.dupAckNum = 0
+	}
+	// ACKED LOST PACKET
+	if rev.maxToBeAckedOK && gtSeq(ack, rev.maxToBeAcked) && flags&ACK != 0 {
+		ta |= TAAckLostSegment
+		rev.maxToBeAcked = rev.nextSeq
+	}
+	// RETRANSMISSION / FAST RETRANSMISSION / SPURIOUS / OUT-OF-ORDER
+	if (seglen > 0 || flags&(SYN|FIN) != 0) && fwd.nextSet && ltSeq(seq, fwd.nextSeq) && ta&TAKeepAlive == 0 {
+		switch {
+		case seglen > 0 && rev.lastAck != 0 && leSeq(seq+seglen, rev.lastAck):
+			ta |= TASpuriousRetransmission
+		case rev.dupAckNum >= 2 && rev.lastAck == seq && p.Time.Sub(rev.lastAckTime) < 20*time.Millisecond:
+			ta |= TAFastRetransmission
+		default:
+			thres := 3 * time.Millisecond
+			if f.TCPStats.RTTms > 0 {
+				thres = time.Duration(f.TCPStats.RTTms * float64(time.Millisecond))
+			}
+			if p.Time.Sub(fwd.nextSeqTime) < thres && fwd.nextSeq != seq+seglen {
+				ta |= TAOutOfOrder
+			} else {
+				ta |= TARetransmission
+			}
+		}
+	}
+
+	if seglen > 0 || flags&(SYN|FIN) != 0 {
+		next := seq + seglen
+		if flags&(SYN|FIN) != 0 {
+			next++
+		}
+		if (!fwd.nextSet || gtSeq(next, fwd.nextSeq)) && ta&TAZeroWindowProbe == 0 {
+			fwd.nextSeq, fwd.nextSet, fwd.nextSeqTime = next, true, p.Time
+		}
+		if (!fwd.maxToBeAckedOK || seq == fwd.maxToBeAcked) && ta&TAZeroWindowProbe == 0 {
+			fwd.maxToBeAcked, fwd.maxToBeAckedOK = fwd.nextSeq, true
+		}
+	}
+	fwd.window, fwd.windowSet = win, true
+	fwd.lastAck, fwd.lastAckTime = ack, p.Time
+	fwd.lastFlags = ta
+
+	// Handshake RTT: SYN → the initiator's ACK after the SYN+ACK.
+	if !t.rttDone && d == FromInitiator && t.synAck && !t.synTime.IsZero() && flags&(SYN|ACK) == ACK {
+		t.rttDone = true
+		f.TCPStats.RTTms = round3(float64(p.Time.Sub(t.synTime)) / float64(time.Millisecond))
+	}
+	return ta
+}
+
+// tcpSegLen returns the TCP payload length from the IP header lengths.
+func tcpSegLen(p *Packet) int {
+	return p.tcpPayloadLen
+}
+
+// updateTCP records one TCP segment in the flow's counters, state and history.
+func (f *Flow) updateTCP(p *Packet, d Dir) {
+	if f.tcp == nil {
+		f.tcp = &tcpState{}
+		f.tcp.dir[0].winScale, f.tcp.dir[1].winScale = -1, -1
+		f.TCPStats = &TCPStats{}
+	}
+	t := f.tcp
+	ta := f.analyze(p, d)
+	p.TCP = ta
+	s := f.TCPStats
+	if ta.IsRetransmission() {
+		s.Retransmissions++
+	}
+	if ta.Has(TAFastRetransmission) {
+		s.FastRetransmissions++
+	}
+	if ta.Has(TASpuriousRetransmission) {
+		s.SpuriousRetransmissions++
+	}
+	if ta.Has(TADupAck) {
+		s.DupAcks++
+	}
+	if ta.Has(TAZeroWindow) {
+		s.ZeroWindows++
+	}
+	if ta.Has(TAOutOfOrder) {
+		s.OutOfOrder++
+	}
+	if ta.Has(TALostSegment) {
+		s.LostSegments++
+	}
+	if ta.Has(TAAckLostSegment) {
+		s.AckedUnseen++
+	}
+	if ta.Has(TAKeepAlive) {
+		s.KeepAlives++
+	}
+	if ta.Has(TAWindowFull) {
+		s.WindowFull++
+	}
+	if ta.Has(TAWindowUpdate) {
+		s.WindowUpdates++
+	}
+
+	ds := &t.dir[d]
+	fl := p.Flags
+	switch {
+	case fl&SYN != 0 && fl&ACK == 0:
+		t.addHistory(d, hSyn)
+		ds.sawSYN = true
+	case fl&SYN != 0:
+		t.addHistory(d, hSynAck)
+		ds.sawSYN = true
+	case fl&ACK != 0 && p.tcpPayloadLen == 0 && fl&(FIN|RST) == 0:
+		t.addHistory(d, hAck)
+	}
+	if p.tcpPayloadLen > 0 {
+		t.addHistory(d, hData)
+		ds.sawData = true
+	}
+	if fl&FIN != 0 {
+		t.addHistory(d, hFin)
+		ds.sawFIN = true
+	}
+	if fl&RST != 0 {
+		t.addHistory(d, hRst)
+		ds.sawRST = true
+	}
+	if ta.IsRetransmission() {
+		t.addHistory(d, hRetrans)
+	}
+	if ta.Has(TAZeroWindow) {
+		t.addHistory(d, hZeroWin)
+	}
+	s.History = string(t.hist)
+	s.State = t.connState()
+}
+
+// connState derives Zeek's conn_state from what each side sent.
+func (t *tcpState) connState() string {
+	o, r := &t.dir[FromInitiator], &t.dir[FromResponder]
+	oSyn := o.history&hSyn != 0
+	rSynAck := r.history&hSynAck != 0
+	established := oSyn && rSynAck
+	switch {
+	case !oSyn && !rSynAck:
+		if r.sawRST && !o.sawData && !r.sawData && !o.sawFIN {
+			return "OTH"
+		}
+		return "OTH"
+	case oSyn && !rSynAck:
+		switch {
+		case r.sawRST:
+			return "REJ"
+		case o.sawRST:
+			return "RSTOS0"
+		case o.sawFIN:
+			return "SH"
+		case r.history != 0:
+			return "OTH"
+		}
+		return "S0"
+	case !oSyn && rSynAck:
+		switch {
+		case r.sawRST:
+			return "RSTRH"
+		case r.sawFIN:
+			return "SHR"
+		}
+		return "OTH"
+	}
+	_ = established
+	switch {
+	case o.sawRST:
+		return "RSTO"
+	case r.sawRST:
+		return "RSTR"
+	case o.sawFIN && r.sawFIN:
+		return "SF"
+	case o.sawFIN:
+		return "S2"
+	case r.sawFIN:
+		return "S3"
+	}
+	return "S1"
+}

@@ -1,0 +1,90 @@
+package pcapai
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Options configures a pass. The zero value analyzes everything with the
+// default caps.
+type Options struct {
+	// Modules chooses the analyzers by name (see [ModuleNames]); nil or
+	// empty means all. The flow table always runs.
+	Modules []string
+
+	// MaxPackets stops the pass after this many records (0: no limit); the
+	// Report says it stopped early.
+	MaxPackets uint64
+
+	// MaxFlows caps the flow table. Zero means flows.DefaultMaxFlows.
+	MaxFlows int
+	// MaxFragBytes caps bytes held for IP reassembly. Zero means 4 MiB.
+	MaxFragBytes int
+	// MaxFragDatagrams caps datagrams being reassembled. Zero means 4096.
+	MaxFragDatagrams int
+	// FragTimeout drops incomplete IP datagrams older than this. Zero
+	// means 30 s.
+	FragTimeout time.Duration
+
+	// IOInterval is the bucket width of the IO graph. Zero chooses one so
+	// that the capture fits in at most 1000 buckets.
+	IOInterval time.Duration
+	// TopN bounds the top-talker and top-flow lists. Zero means 20.
+	TopN int
+
+	// RevealSecrets shows cleartext credentials unmasked in findings.
+	RevealSecrets bool
+
+	// noRecover lets analyzer panics through (tests).
+	noRecover bool
+}
+
+// Module names.
+const (
+	ModOverview = "overview"
+)
+
+// modules is the ordered analyzer list of the pass: each sees every packet
+// after the flow table and the modules before it, and finishes in the same
+// order (cross-flow detectors last, so they see every other finding).
+var modules = []struct {
+	name string
+	new  func(e *engine) module
+}{
+	{ModOverview, func(e *engine) module { return newOverview(&e.opts) }},
+}
+
+var allModules = func() []string {
+	var n []string
+	for _, m := range modules {
+		n = append(n, m.name)
+	}
+	return n
+}()
+
+// ModuleNames returns the names Options.Modules accepts, in pass order.
+func ModuleNames() []string { return slices.Clone(allModules) }
+
+func (o *Options) enabled(name string) bool {
+	return len(o.Modules) == 0 || slices.Contains(o.Modules, name)
+}
+
+func (o *Options) check() error {
+	for _, m := range o.Modules {
+		if m == "flows" {
+			continue
+		}
+		if !slices.Contains(allModules, m) {
+			return fmt.Errorf("pcapai: unknown module %q (have %v)", m, allModules)
+		}
+	}
+	return nil
+}
+
+func (o *Options) topN() int {
+	if o.TopN <= 0 {
+		return 20
+	}
+	return o.TopN
+}

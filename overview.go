@@ -1,0 +1,235 @@
+package pcapai
+
+import (
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pcapai/pcapai/flows"
+)
+
+// Overview is the traffic summary of a capture: protocol hierarchy, top
+// talkers, the IO graph and the largest flows.
+type Overview struct {
+	// Protocols is the protocol hierarchy (like tshark -z io,phs): one row
+	// per distinct layer path, sorted by path.
+	Protocols []ProtocolRow `json:"protocols"`
+	// Endpoints are the top hosts by bytes (sent + received).
+	Endpoints      []Endpoint `json:"endpoints"`
+	EndpointsTotal int        `json:"endpoints_total"`
+	// IO is packets and bytes per interval, from the first packet.
+	IO IOGraph `json:"io"`
+	// TopFlows are the largest flows by bytes (flow IDs; see Report.Flows).
+	TopFlows []FlowRate `json:"top_flows"`
+}
+
+// ProtocolRow counts the frames whose decoded layers start with Path.
+type ProtocolRow struct {
+	Path   string `json:"path"` // "eth:ip:tcp"
+	Frames uint64 `json:"frames"`
+	Bytes  uint64 `json:"bytes"`
+}
+
+// Endpoint is one IP address with its traffic.
+type Endpoint struct {
+	Addr      netip.Addr `json:"addr"`
+	TxPackets uint64     `json:"tx_packets"`
+	TxBytes   uint64     `json:"tx_bytes"`
+	RxPackets uint64     `json:"rx_packets"`
+	RxBytes   uint64     `json:"rx_bytes"`
+	Flows     int        `json:"flows"`
+}
+
+// IOGraph is a histogram over capture time.
+type IOGraph struct {
+	Start      time.Time  `json:"start,omitzero"`
+	IntervalMS int64      `json:"interval_ms"`
+	Buckets    []IOBucket `json:"buckets"`
+}
+
+// IOBucket is one interval of the IO graph.
+type IOBucket struct {
+	Packets uint64 `json:"packets"`
+	Bytes   uint64 `json:"bytes"`
+}
+
+// FlowRate is a flow with its throughput.
+type FlowRate struct {
+	ID         uint64         `json:"id"`
+	Proto      flows.Proto    `json:"proto"`
+	Src        netip.AddrPort `json:"src"`
+	Dst        netip.AddrPort `json:"dst"`
+	Bytes      uint64         `json:"bytes"`
+	Packets    uint64         `json:"packets"`
+	DurationMS float64        `json:"duration_ms"`
+	BitsPerSec float64        `json:"bits_per_sec"`
+}
+
+const maxIOBuckets = 1000
+
+type epStats struct {
+	txp, txb, rxp, rxb uint64
+}
+
+type phsKey struct {
+	l [flows.MaxLayers]flows.Layer
+}
+
+type overview struct {
+	opts     *Options
+	phs      map[phsKey]*IOBucket
+	eps      map[netip.Addr]*epStats
+	start    int64
+	interval int64 // ns
+	fixed    bool
+	buckets  []IOBucket
+	started  bool
+}
+
+func newOverview(o *Options) *overview {
+	ov := &overview{opts: o, phs: map[phsKey]*IOBucket{}, eps: map[netip.Addr]*epStats{}}
+	if o.IOInterval > 0 {
+		ov.interval, ov.fixed = int64(o.IOInterval), true
+	} else {
+		ov.interval = int64(10 * time.Millisecond)
+	}
+	return ov
+}
+
+func (o *overview) observe(p *flows.Packet) {
+	var k phsKey
+	copy(k.l[:], p.Layers[:p.NLayers])
+	c := o.phs[k]
+	if c == nil {
+		c = &IOBucket{}
+		o.phs[k] = c
+	}
+	c.Packets++
+	c.Bytes += uint64(p.OrigLen)
+
+	if p.Net == flows.NetIPv4 || p.Net == flows.NetIPv6 {
+		o.ep(p.Src).txp++
+		o.ep(p.Src).txb += uint64(p.OrigLen)
+		o.ep(p.Dst).rxp++
+		o.ep(p.Dst).rxb += uint64(p.OrigLen)
+	}
+
+	t := p.Time.UnixNano()
+	if !o.started {
+		o.started, o.start = true, t
+	}
+	if t < o.start {
+		t = o.start // out-of-order timestamps go to the first bucket
+	}
+	i := (t - o.start) / o.interval
+	for !o.fixed && i >= maxIOBuckets {
+		o.coarsen()
+		i = (t - o.start) / o.interval
+	}
+	if i >= maxIOBuckets*100 {
+		return // fixed interval far too small: bounded memory wins
+	}
+	for int64(len(o.buckets)) <= i {
+		o.buckets = append(o.buckets, IOBucket{})
+	}
+	o.buckets[i].Packets++
+	o.buckets[i].Bytes += uint64(p.OrigLen)
+}
+
+func (o *overview) ep(a netip.Addr) *epStats {
+	s := o.eps[a]
+	if s == nil {
+		s = &epStats{}
+		o.eps[a] = s
+	}
+	return s
+}
+
+// coarsen doubles the IO interval, merging bucket pairs.
+func (o *overview) coarsen() {
+	n := (len(o.buckets) + 1) / 2
+	for i := 0; i < n; i++ {
+		b := o.buckets[2*i]
+		if 2*i+1 < len(o.buckets) {
+			b.Packets += o.buckets[2*i+1].Packets
+			b.Bytes += o.buckets[2*i+1].Bytes
+		}
+		o.buckets[i] = b
+	}
+	o.buckets = o.buckets[:n]
+	o.interval *= 2
+}
+
+func (o *overview) finish(e *engine, r *Report) {
+	ov := &Overview{Protocols: []ProtocolRow{}, Endpoints: []Endpoint{}, TopFlows: []FlowRate{}}
+	// Protocol hierarchy: every prefix of every layer path.
+	rows := map[string]*ProtocolRow{}
+	for k, c := range o.phs {
+		var path []string
+		for _, l := range k.l {
+			if l == 0 {
+				break
+			}
+			path = append(path, l.String())
+			s := strings.Join(path, ":")
+			row := rows[s]
+			if row == nil {
+				row = &ProtocolRow{Path: s}
+				rows[s] = row
+			}
+			row.Frames += c.Packets
+			row.Bytes += c.Bytes
+		}
+	}
+	for _, row := range rows {
+		ov.Protocols = append(ov.Protocols, *row)
+	}
+	sort.Slice(ov.Protocols, func(i, j int) bool { return ov.Protocols[i].Path < ov.Protocols[j].Path })
+
+	flowsPer := map[netip.Addr]int{}
+	for _, f := range r.Flows {
+		flowsPer[f.Src.Addr()]++
+		if f.Dst.Addr() != f.Src.Addr() {
+			flowsPer[f.Dst.Addr()]++
+		}
+	}
+	for a, s := range o.eps {
+		ov.Endpoints = append(ov.Endpoints, Endpoint{Addr: a, TxPackets: s.txp, TxBytes: s.txb, RxPackets: s.rxp, RxBytes: s.rxb, Flows: flowsPer[a]})
+	}
+	ov.EndpointsTotal = len(ov.Endpoints)
+	sort.Slice(ov.Endpoints, func(i, j int) bool {
+		a, b := &ov.Endpoints[i], &ov.Endpoints[j]
+		if x, y := a.TxBytes+a.RxBytes, b.TxBytes+b.RxBytes; x != y {
+			return x > y
+		}
+		return a.Addr.Less(b.Addr)
+	})
+	if n := o.opts.topN(); len(ov.Endpoints) > n {
+		ov.Endpoints = ov.Endpoints[:n]
+	}
+
+	ov.IO = IOGraph{IntervalMS: o.interval / int64(time.Millisecond), Buckets: o.buckets}
+	if o.started {
+		ov.IO.Start = time.Unix(0, o.start).UTC()
+	}
+	if ov.IO.Buckets == nil {
+		ov.IO.Buckets = []IOBucket{}
+	}
+
+	top := make([]*flows.Flow, len(r.Flows))
+	copy(top, r.Flows)
+	sort.SliceStable(top, func(i, j int) bool { return top[i].Bytes > top[j].Bytes })
+	if n := o.opts.topN(); len(top) > n {
+		top = top[:n]
+	}
+	for _, f := range top {
+		d := f.Duration()
+		fr := FlowRate{ID: f.ID, Proto: f.Proto, Src: f.Src, Dst: f.Dst, Bytes: f.Bytes, Packets: f.Packets, DurationMS: round3(float64(d) / 1e6)}
+		if d > 0 {
+			fr.BitsPerSec = round3(float64(f.Bytes*8) / d.Seconds())
+		}
+		ov.TopFlows = append(ov.TopFlows, fr)
+	}
+	r.Overview = ov
+}
