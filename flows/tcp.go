@@ -26,11 +26,12 @@ type seqInfo struct {
 }
 
 type tcpState struct {
-	dir     [2]seqInfo // by Dir
-	synTime time.Time  // first SYN (initiator)
-	synAck  bool       // SYN+ACK seen from the responder
-	rttDone bool
-	hist    []byte
+	dir       [2]seqInfo // by Dir
+	synTime   time.Time  // first SYN (initiator)
+	synAck    bool       // SYN+ACK seen from the responder
+	rttDone   bool
+	hist      []byte
+	histDirty bool
 }
 
 // seq comparisons with wraparound, as Wireshark's LT_SEQ/GT_SEQ.
@@ -66,6 +67,7 @@ func (t *tcpState) addHistory(d Dir, bit uint16) {
 		c -= 'a' - 'A'
 	}
 	t.hist = append(t.hist, c)
+	t.histDirty = true
 }
 
 // analyze runs Wireshark's tcp_analyze_sequence_number on one segment of
@@ -284,8 +286,11 @@ func (f *Flow) updateTCP(p *Packet, d Dir) {
 	if ta.Has(TAZeroWindow) {
 		t.addHistory(d, hZeroWin)
 	}
-	s.History = string(t.hist)
-	s.State = t.connState()
+	if t.histDirty {
+		t.histDirty = false
+		s.History = string(t.hist)
+		s.State = t.connState()
+	}
 }
 
 // connState derives Zeek's conn_state from what each side sent.

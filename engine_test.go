@@ -1,0 +1,168 @@
+package pcapai
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/pcaptest"
+)
+
+var (
+	cli = netip.MustParseAddrPort("192.0.2.10:40000")
+	srv = netip.MustParseAddrPort("198.51.100.7:443")
+)
+
+func analyzeBytes(t testing.TB, b []byte, opts Options) *Report {
+	t.Helper()
+	r, err := NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.noRecover = true
+	rep, err := Analyze(context.Background(), r, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// TestNoAllocs checks the hot-path budget: decoding and dispatching a
+// packet of a flow already in the table allocates nothing.
+func TestNoAllocs(t *testing.T) {
+	e, err := newEngine(Options{noRecover: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: 1000, Ack: 1, Flags: 0x18, Payload: []byte("hello")})
+	ts := time.Unix(1700000000, 0).UTC()
+	var n uint64
+	step := func() {
+		n++
+		e.dec.Decode(frame, flows.LinkEthernet, n, ts, len(frame), 0, &e.pkt)
+		e.observe(&e.pkt)
+	}
+	step() // creates the flow
+	if allocs := testing.AllocsPerRun(1000, step); allocs != 0 {
+		t.Fatalf("decode+observe: %v allocs per packet; want 0", allocs)
+	}
+}
+
+// TestSeqWraparound: a transfer whose sequence numbers wrap past 2^32 has no
+// retransmissions or lost segments (Wireshark compares sequence numbers
+// modulo 2^32).
+func TestSeqWraparound(t *testing.T) {
+	isn := uint32(0xffffff00)
+	var frames [][]byte
+	frames = append(frames,
+		pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: isn, Flags: 0x02}),
+		pcaptest.EthTCP(pcaptest.TCPSeg{Src: srv, Dst: cli, Seq: 5000, Ack: isn + 1, Flags: 0x12}),
+		pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: isn + 1, Ack: 5001, Flags: 0x10}),
+	)
+	seq := isn + 1
+	payload := bytes.Repeat([]byte("x"), 100)
+	for i := 0; i < 6; i++ { // crosses 0xffffffff after the third segment
+		frames = append(frames, pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: seq, Ack: 5001, Flags: 0x18, Payload: payload}))
+		seq += 100
+		frames = append(frames, pcaptest.EthTCP(pcaptest.TCPSeg{Src: srv, Dst: cli, Seq: 5001, Ack: seq, Flags: 0x10}))
+	}
+	// One real retransmission after the wrap.
+	frames = append(frames, pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: seq - 100, Ack: 5001, Flags: 0x18, Payload: payload}))
+	rep := analyzeBytes(t, pcaptest.PCAP(1700000000, frames...), Options{})
+	if len(rep.Flows) != 1 {
+		t.Fatalf("flows = %d, want 1", len(rep.Flows))
+	}
+	s := rep.Flows[0].TCPStats
+	if s.Retransmissions != 1 || s.LostSegments != 0 || s.OutOfOrder != 0 {
+		t.Errorf("retransmissions %d lost %d ooo %d; want 1 0 0 (the last segment repeats already-acked data: spurious %d)",
+			s.Retransmissions, s.LostSegments, s.OutOfOrder, s.SpuriousRetransmissions)
+	}
+	if s.State != "S1" {
+		t.Errorf("state = %s, want S1 (established, not closed)", s.State)
+	}
+}
+
+// TestPortReuse: a new SYN with another initial sequence number on the same
+// addresses and ports starts a new flow, as tshark starts a new conversation.
+func TestPortReuse(t *testing.T) {
+	var frames [][]byte
+	for _, isn := range []uint32{100, 900000} {
+		frames = append(frames,
+			pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: isn, Flags: 0x02}),
+			pcaptest.EthTCP(pcaptest.TCPSeg{Src: srv, Dst: cli, Seq: 7, Ack: isn + 1, Flags: 0x12}),
+			pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: isn + 1, Ack: 8, Flags: 0x10}),
+			pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: isn + 1, Ack: 8, Flags: 0x11}),
+			pcaptest.EthTCP(pcaptest.TCPSeg{Src: srv, Dst: cli, Seq: 8, Ack: isn + 2, Flags: 0x11}),
+			pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: isn + 2, Ack: 9, Flags: 0x10}),
+		)
+	}
+	rep := analyzeBytes(t, pcaptest.PCAP(1700000000, frames...), Options{})
+	if len(rep.Flows) != 2 {
+		t.Fatalf("flows = %d, want 2", len(rep.Flows))
+	}
+	for _, f := range rep.Flows {
+		if f.TCPStats.State != "SF" || f.Packets != 6 || f.Src != cli {
+			t.Errorf("flow %d: state %s packets %d src %v; want SF 6 %v", f.ID, f.TCPStats.State, f.Packets, f.Src, cli)
+		}
+	}
+}
+
+func TestUnknownFormat(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(p, []byte("this is not a capture file at all"), 0o644)
+	_, err := Open(p)
+	if !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("Open(text file) = %v; want ErrUnknownFormat naming the file", err)
+	}
+	if _, err := Open(t.TempDir()); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Fatalf("Open(dir) = %v; want a directory error", err)
+	}
+	if _, err := NewReader(bytes.NewReader(nil)); !errors.Is(err, ErrUnknownFormat) {
+		t.Fatalf("NewReader(empty) = %v; want ErrUnknownFormat", err)
+	}
+}
+
+// TestTruncatedFile: a file cut inside a record gives the records before it
+// and a warning naming the record and byte offset.
+func TestTruncatedFile(t *testing.T) {
+	f1 := pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: 1, Flags: 0x02})
+	b := pcaptest.PCAP(1700000000, f1, f1, f1)
+	cut := b[:len(b)-10]
+	rep := analyzeBytes(t, cut, Options{})
+	if rep.Capture.Packets != 2 || !rep.Capture.Truncated {
+		t.Fatalf("packets %d truncated %v; want 2 true", rep.Capture.Packets, rep.Capture.Truncated)
+	}
+	off := 24 + 2*(16+len(f1))
+	want := "record 3 at byte offset " + strconv.Itoa(off)
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], want) {
+		t.Fatalf("warnings = %q; want one naming %q", rep.Warnings, want)
+	}
+}
+
+func TestMaxPacketsAndCancel(t *testing.T) {
+	f1 := pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: 1, Flags: 0x02})
+	b := pcaptest.PCAP(1700000000, f1, f1, f1, f1)
+	rep := analyzeBytes(t, b, Options{MaxPackets: 2})
+	if rep.Capture.Packets != 2 || !rep.StoppedEarly {
+		t.Fatalf("packets %d stopped %v; want 2 true", rep.Capture.Packets, rep.StoppedEarly)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	many := make([][]byte, 10000)
+	for i := range many {
+		many[i] = f1
+	}
+	r, _ := NewReader(bytes.NewReader(pcaptest.PCAP(1700000000, many...)))
+	rep, err := Analyze(ctx, r, Options{})
+	if !errors.Is(err, context.Canceled) || rep == nil || rep.Capture.Packets >= 10000 {
+		t.Fatalf("cancelled Analyze: err %v, packets %v; want context.Canceled and a partial report", err, rep.Capture.Packets)
+	}
+}
