@@ -68,10 +68,6 @@ type FlowRate struct {
 
 const maxIOBuckets = 1000
 
-type epStats struct {
-	txp, txb, rxp, rxb uint64
-}
-
 type phsKey struct {
 	l [flows.MaxLayers]flows.Layer
 }
@@ -79,7 +75,8 @@ type phsKey struct {
 type overview struct {
 	opts     *Options
 	phs      map[phsKey]*IOBucket
-	eps      map[netip.Addr]*epStats
+	lastKey  phsKey
+	lastPHS  *IOBucket
 	start    int64
 	interval int64 // ns
 	fixed    bool
@@ -88,7 +85,7 @@ type overview struct {
 }
 
 func newOverview(o *Options) *overview {
-	ov := &overview{opts: o, phs: map[phsKey]*IOBucket{}, eps: map[netip.Addr]*epStats{}}
+	ov := &overview{opts: o, phs: map[phsKey]*IOBucket{}}
 	if o.IOInterval > 0 {
 		ov.interval, ov.fixed = int64(o.IOInterval), true
 	} else {
@@ -100,20 +97,17 @@ func newOverview(o *Options) *overview {
 func (o *overview) observe(p *flows.Packet) {
 	var k phsKey
 	copy(k.l[:], p.Layers[:p.NLayers])
-	c := o.phs[k]
-	if c == nil {
-		c = &IOBucket{}
-		o.phs[k] = c
+	c := o.lastPHS
+	if c == nil || k != o.lastKey {
+		c = o.phs[k]
+		if c == nil {
+			c = &IOBucket{}
+			o.phs[k] = c
+		}
+		o.lastKey, o.lastPHS = k, c
 	}
 	c.Packets++
 	c.Bytes += uint64(p.OrigLen)
-
-	if p.Net == flows.NetIPv4 || p.Net == flows.NetIPv6 {
-		o.ep(p.Src).txp++
-		o.ep(p.Src).txb += uint64(p.OrigLen)
-		o.ep(p.Dst).rxp++
-		o.ep(p.Dst).rxb += uint64(p.OrigLen)
-	}
 
 	t := p.Time.UnixNano()
 	if !o.started {
@@ -135,15 +129,6 @@ func (o *overview) observe(p *flows.Packet) {
 	}
 	o.buckets[i].Packets++
 	o.buckets[i].Bytes += uint64(p.OrigLen)
-}
-
-func (o *overview) ep(a netip.Addr) *epStats {
-	s := o.eps[a]
-	if s == nil {
-		s = &epStats{}
-		o.eps[a] = s
-	}
-	return s
 }
 
 // coarsen doubles the IO interval, merging bucket pairs.
@@ -187,15 +172,34 @@ func (o *overview) finish(e *engine, r *Report) {
 	}
 	sort.Slice(ov.Protocols, func(i, j int) bool { return ov.Protocols[i].Path < ov.Protocols[j].Path })
 
-	flowsPer := map[netip.Addr]int{}
+	// Endpoints from the flow table: each flow's directions are the hosts'
+	// sent and received traffic, so no per-packet work is needed.
+	eps := map[netip.Addr]*Endpoint{}
+	ep := func(a netip.Addr) *Endpoint {
+		e := eps[a]
+		if e == nil {
+			e = &Endpoint{Addr: a}
+			eps[a] = e
+		}
+		return e
+	}
 	for _, f := range r.Flows {
-		flowsPer[f.Src.Addr()]++
-		if f.Dst.Addr() != f.Src.Addr() {
-			flowsPer[f.Dst.Addr()]++
+		s, d := ep(f.Src.Addr()), ep(f.Dst.Addr())
+		s.TxPackets += f.Fwd.Packets
+		s.TxBytes += f.Fwd.Bytes
+		s.RxPackets += f.Rev.Packets
+		s.RxBytes += f.Rev.Bytes
+		d.TxPackets += f.Rev.Packets
+		d.TxBytes += f.Rev.Bytes
+		d.RxPackets += f.Fwd.Packets
+		d.RxBytes += f.Fwd.Bytes
+		s.Flows++
+		if d != s {
+			d.Flows++
 		}
 	}
-	for a, s := range o.eps {
-		ov.Endpoints = append(ov.Endpoints, Endpoint{Addr: a, TxPackets: s.txp, TxBytes: s.txb, RxPackets: s.rxp, RxBytes: s.rxb, Flows: flowsPer[a]})
+	for _, e := range eps {
+		ov.Endpoints = append(ov.Endpoints, *e)
 	}
 	ov.EndpointsTotal = len(ov.Endpoints)
 	sort.Slice(ov.Endpoints, func(i, j int) bool {

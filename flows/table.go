@@ -62,15 +62,16 @@ func (t *Table) Observe(p *Packet) {
 		if tn.Outer.IsZero() {
 			continue
 		}
-		if f, d := t.flowFor(tn.Outer, UDP, tn.OuterSrc, tn.OuterDst, p, false); f != nil {
+		_, rev := MakeKey(UDP, tn.OuterSrc, tn.OuterDst)
+		if f, d := t.flowFor(tn.Outer, rev, UDP, tn.OuterSrc, tn.OuterDst, p, false); f != nil {
 			f.count(p, d, 0)
 		}
 	}
-	k, _ := p.Key()
+	k, rev := p.Key()
 	if k.IsZero() {
 		return
 	}
-	f, d := t.flowFor(k, p.Proto, p.SrcAddrPort(), p.DstAddrPort(), p, true)
+	f, d := t.flowFor(k, rev, p.Proto, p.SrcAddrPort(), p.DstAddrPort(), p, true)
 	if f == nil {
 		return
 	}
@@ -103,10 +104,13 @@ func (f *Flow) count(p *Packet, d Dir, payload int) {
 
 // flowFor returns the flow of a packet src → dst with key k, creating it
 // when needed, and the packet's direction in it.
-func (t *Table) flowFor(k Key, proto Proto, src, dst netip.AddrPort, p *Packet, inner bool) (*Flow, Dir) {
+func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p *Packet, inner bool) (*Flow, Dir) {
 	f := t.m[k]
 	if f != nil {
-		d := f.DirOf(src)
+		d := FromInitiator
+		if rev != f.keyRev {
+			d = FromResponder
+		}
 		if !(inner && proto == TCP && p.L4 && t.reused(f, d, p)) {
 			return f, d
 		}
@@ -123,14 +127,30 @@ func (t *Table) flowFor(k Key, proto Proto, src, dst netip.AddrPort, p *Packet, 
 		return nil, 0
 	}
 	t.nextID++
-	f = &Flow{ID: t.nextID, Proto: proto, Src: src, Dst: dst, First: p.Time, FirstFrame: p.Frame, key: k}
+	if inner && proto == TCP && p.L4 {
+		// One allocation for the flow and its TCP state.
+		tf := &tcpFlow{}
+		tf.st.dir[0].winScale, tf.st.dir[1].winScale = -1, -1
+		f = &tf.f
+		f.tcp, f.TCPStats = &tf.st, &tf.stats
+	} else {
+		f = &Flow{}
+	}
+	f.ID, f.Proto, f.Src, f.Dst, f.First, f.FirstFrame, f.key, f.keyRev = t.nextID, proto, src, dst, p.Time, p.Frame, k, rev
+	d := FromInitiator
 	if inner && proto == TCP && p.L4 && p.Flags&(SYN|ACK) == SYN|ACK {
 		// The first packet seen is the responder's SYN+ACK.
-		f.Src, f.Dst = dst, src
+		f.Src, f.Dst, f.keyRev, d = dst, src, !rev, FromResponder
 	}
 	t.m[k] = f
 	t.all = append(t.all, f)
-	return f, f.DirOf(src)
+	return f, d
+}
+
+type tcpFlow struct {
+	f     Flow
+	st    tcpState
+	stats TCPStats
 }
 
 // reused reports whether a SYN (or SYN+ACK) from direction d starts a new

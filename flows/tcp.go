@@ -214,9 +214,7 @@ func tcpSegLen(p *Packet) int {
 // updateTCP records one TCP segment in the flow's counters, state and history.
 func (f *Flow) updateTCP(p *Packet, d Dir) {
 	if f.tcp == nil {
-		f.tcp = &tcpState{}
-		f.tcp.dir[0].winScale, f.tcp.dir[1].winScale = -1, -1
-		f.TCPStats = &TCPStats{}
+		return // not created as a TCP flow
 	}
 	t := f.tcp
 	ta := f.analyze(p, d)

@@ -1,0 +1,72 @@
+package pcapai
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/pcaptest"
+)
+
+// BenchmarkDecode decodes one Ethernet/IPv4/TCP frame.
+func BenchmarkDecode(b *testing.B) {
+	d := flows.NewDecoder(flows.DecoderConfig{})
+	frame := pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: 1000, Ack: 1, Flags: 0x18, Payload: make([]byte, 512)})
+	ts := time.Unix(1700000000, 0).UTC()
+	var p flows.Packet
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		d.Decode(frame, flows.LinkEthernet, 1, ts, len(frame), 0, &p)
+	}
+}
+
+// BenchmarkFlowUpdate updates the flow table (with TCP analysis) for a
+// packet of an existing flow.
+func BenchmarkFlowUpdate(b *testing.B) {
+	d := flows.NewDecoder(flows.DecoderConfig{})
+	tab := flows.NewTable(0)
+	frame := pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: 1000, Ack: 1, Flags: 0x10})
+	var p flows.Packet
+	d.Decode(frame, flows.LinkEthernet, 1, time.Unix(1700000000, 0).UTC(), len(frame), 0, &p)
+	b.ReportAllocs()
+	for b.Loop() {
+		tab.Observe(&p)
+	}
+}
+
+// BenchmarkAnalyzeFile runs the whole pass on the largest capture at hand:
+// the synthetic benchmark capture when generated (see README), else a
+// shared or testdata capture.
+func BenchmarkAnalyzeFile(b *testing.B) {
+	var path string
+	for _, p := range []string{"testdata/bench/synthetic.pcap", filepath.Join("..", "shared", "pcaps", "http-bro-org.pcap"), "testdata/http_curl_local.pcap"} {
+		if _, err := os.Stat(p); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		b.Skip("no capture to benchmark")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	var pkts uint64
+	for b.Loop() {
+		r, _ := NewReader(bytes.NewReader(data))
+		rep, err := Analyze(context.Background(), r, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pkts = rep.Capture.Packets
+	}
+	b.ReportMetric(float64(pkts)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
+}

@@ -1,0 +1,317 @@
+// Command pcapbench measures pcapai's speed and memory on one large capture:
+// the bare record read, a bare gopacket DecodingLayerParser loop, and the
+// full Analyze, each in its own process so peak memory (VmHWM) is its own.
+// With tshark on PATH it also times `tshark -q -z conv,tcp` on the file.
+//
+//	go run ./internal/tools/pcapbench -gen 1GiB            # synthesize testdata/bench/synthetic.pcap, then measure
+//	go run ./internal/tools/pcapbench -file big.pcap       # measure an existing capture
+//
+// The synthetic capture is deterministic (fixed seed, no download): about
+// 100k TCP and UDP flows with handshakes, data, retransmissions and closes.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/pcapai/pcapai"
+	"github.com/pcapai/pcapai/internal/capfile"
+)
+
+func main() {
+	gen := flag.String("gen", "", "synthesize a capture of about this size (e.g. 200MiB, 1GiB) before measuring")
+	file := flag.String("file", "testdata/bench/synthetic.pcap", "capture to measure")
+	flowsN := flag.Int("flows", 100000, "flows in the synthetic capture")
+	mode := flag.String("mode", "", "internal: run one measurement (read, decode, analyze)")
+	noTshark := flag.Bool("no-tshark", false, "skip the tshark comparison")
+	cpuProfile := flag.String("cpuprofile", "", "with -mode: write a CPU profile")
+	flag.Parse()
+
+	if *mode != "" {
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				fatal(err)
+			}
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+		measure(*mode, *file)
+		return
+	}
+	if *gen != "" {
+		size, err := parseSize(*gen)
+		if err != nil {
+			fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(*file), 0o755); err != nil {
+			fatal(err)
+		}
+		t0 := time.Now()
+		n, err := synthesize(*file, size, *flowsN)
+		if err != nil {
+			fatal(err)
+		}
+		fmt.Printf("generated %s: %d packets, %d flows, %.1f MiB in %v\n", *file, n, *flowsN, float64(size)/(1<<20), time.Since(t0).Round(time.Millisecond))
+	}
+	st, err := os.Stat(*file)
+	if err != nil {
+		fatal(err)
+	}
+	fmt.Printf("capture %s (%.1f MiB)\n", *file, float64(st.Size())/(1<<20))
+	fmt.Printf("%-10s %12s %12s %10s %12s\n", "mode", "packets", "packets/s", "MiB/s", "peak MiB")
+	rates := map[string]float64{}
+	var analyzeSecs float64
+	for _, m := range []string{"read", "decode", "analyze"} {
+		out, err := exec.Command(os.Args[0], "-mode", m, "-file", *file).Output()
+		if err != nil {
+			fatal(fmt.Errorf("%s: %v", m, err))
+		}
+		f := strings.Fields(string(out)) // packets seconds peakKiB
+		pk, _ := strconv.ParseFloat(f[0], 64)
+		secs, _ := strconv.ParseFloat(f[1], 64)
+		peak, _ := strconv.ParseFloat(f[2], 64)
+		rates[m] = pk / secs
+		if m == "analyze" {
+			analyzeSecs = secs
+		}
+		fmt.Printf("%-10s %12.0f %12.0f %10.1f %12.1f\n", m, pk, pk/secs, float64(st.Size())/(1<<20)/secs, peak/1024)
+	}
+	fmt.Printf("analyze/decode rate: %.0f%%\n", 100*rates["analyze"]/rates["decode"])
+	if _, err := exec.LookPath("tshark"); err == nil && !*noTshark {
+		t0 := time.Now()
+		cmd := exec.Command("tshark", "-n", "-r", *file, "-q", "-z", "conv,tcp")
+		if err := cmd.Run(); err != nil {
+			fmt.Printf("tshark: %v\n", err)
+			return
+		}
+		ts := time.Since(t0).Seconds()
+		fmt.Printf("tshark -q -z conv,tcp: %.2f s; pcapai analyze: %.2f s; pcapai is %.1f× faster\n", ts, analyzeSecs, ts/analyzeSecs)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "pcapbench:", err)
+	os.Exit(1)
+}
+
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suf string
+		m   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}} {
+		if strings.HasSuffix(s, u.suf) {
+			s, mult = strings.TrimSuffix(s, u.suf), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	return int64(n * float64(mult)), err
+}
+
+// measure runs one mode and prints "packets seconds peakKiB".
+func measure(mode, file string) {
+	t0 := time.Now()
+	var n uint64
+	switch mode {
+	case "read", "decode":
+		f, err := os.Open(file)
+		if err != nil {
+			fatal(err)
+		}
+		r, err := capfile.NewReader(f)
+		if err != nil {
+			fatal(err)
+		}
+		var eth layers.Ethernet
+		var ip4 layers.IPv4
+		var ip6 layers.IPv6
+		var tcp layers.TCP
+		var udp layers.UDP
+		p := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &eth, &ip4, &ip6, &tcp, &udp)
+		p.IgnoreUnsupported = true
+		decoded := make([]gopacket.LayerType, 0, 8)
+		for {
+			rec, err := r.Next()
+			if err != nil {
+				break
+			}
+			n++
+			if mode == "decode" {
+				_ = p.DecodeLayers(rec.Data, &decoded)
+			}
+		}
+	case "analyze":
+		r, err := pcapai.Open(file)
+		if err != nil {
+			fatal(err)
+		}
+		rep, err := pcapai.Analyze(context.Background(), r, pcapai.Options{})
+		if err != nil {
+			fatal(err)
+		}
+		n = rep.Capture.Packets
+	}
+	secs := time.Since(t0).Seconds()
+	fmt.Printf("%d %f %d\n", n, secs, peakKiB())
+}
+
+func peakKiB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			v, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// synthesize writes a deterministic Ethernet pcap of about size bytes with
+// nflows concurrent-ish flows: TCP connections (handshake, data both ways,
+// an occasional retransmission, FIN) and UDP request/response pairs.
+func synthesize(path string, size int64, nflows int) (uint64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	hdr := make([]byte, 24)
+	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
+	binary.LittleEndian.PutUint16(hdr[4:], 2)
+	binary.LittleEndian.PutUint16(hdr[6:], 4)
+	binary.LittleEndian.PutUint32(hdr[16:], 65535)
+	binary.LittleEndian.PutUint32(hdr[20:], 1)
+	w.Write(hdr)
+	rng := rand.New(rand.NewPCG(1, 2))
+	type conn struct {
+		cip, sip   [4]byte
+		cp, sp     uint16
+		cseq, sseq uint32
+		udp        bool
+		stage      int
+		left       int
+	}
+	conns := make([]conn, nflows)
+	for i := range conns {
+		c := &conns[i]
+		c.cip = [4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}
+		c.sip = [4]byte{172, 16, byte(rng.IntN(16)), byte(1 + rng.IntN(250))}
+		c.cp = uint16(1024 + rng.IntN(60000))
+		c.sp = []uint16{80, 443, 53, 22, 8080, 25}[rng.IntN(6)]
+		c.udp = c.sp == 53
+		c.cseq, c.sseq = rng.Uint32(), rng.Uint32()
+		c.left = 4 + rng.IntN(40)
+	}
+	payload := make([]byte, 1460)
+	for i := range payload {
+		payload[i] = byte(rng.IntN(256))
+	}
+	frame := make([]byte, 14+20+20+1460)
+	rh := make([]byte, 16)
+	ts := int64(1700000000) * 1e6
+	var written int64 = 24
+	var n uint64
+	emit := func(src, dst [4]byte, sp, dp uint16, udp bool, seq, ack uint32, flags byte, plen int) {
+		copy(frame[0:6], []byte{2, 0, 0, 0, 0, 2})
+		copy(frame[6:12], []byte{2, 0, 0, 0, 0, 1})
+		frame[12], frame[13] = 0x08, 0x00
+		ip := frame[14:34]
+		l4 := 20
+		if udp {
+			l4 = 8
+		}
+		tot := 20 + l4 + plen
+		ip[0], ip[1] = 0x45, 0
+		binary.BigEndian.PutUint16(ip[2:], uint16(tot))
+		binary.BigEndian.PutUint32(ip[4:], 0)
+		ip[8], ip[10], ip[11] = 64, 0, 0
+		copy(ip[12:16], src[:])
+		copy(ip[16:20], dst[:])
+		t := frame[34:]
+		binary.BigEndian.PutUint16(t[0:], sp)
+		binary.BigEndian.PutUint16(t[2:], dp)
+		if udp {
+			ip[9] = 17
+			binary.BigEndian.PutUint16(t[4:], uint16(8+plen))
+			binary.BigEndian.PutUint16(t[6:], 0)
+		} else {
+			ip[9] = 6
+			binary.BigEndian.PutUint32(t[4:], seq)
+			binary.BigEndian.PutUint32(t[8:], ack)
+			t[12], t[13] = 5<<4, flags
+			binary.BigEndian.PutUint16(t[14:], 64240)
+			binary.BigEndian.PutUint32(t[16:], 0)
+		}
+		copy(t[l4:l4+plen], payload[:plen])
+		fl := 14 + tot
+		ts += int64(1 + rng.IntN(40))
+		binary.LittleEndian.PutUint32(rh[0:], uint32(ts/1e6))
+		binary.LittleEndian.PutUint32(rh[4:], uint32(ts%1e6))
+		binary.LittleEndian.PutUint32(rh[8:], uint32(fl))
+		binary.LittleEndian.PutUint32(rh[12:], uint32(fl))
+		w.Write(rh)
+		w.Write(frame[:fl])
+		written += int64(16 + fl)
+		n++
+	}
+	for written < size {
+		i := rng.IntN(nflows)
+		c := &conns[i]
+		if c.udp {
+			emit(c.cip, c.sip, c.cp, c.sp, true, 0, 0, 0, 40)
+			emit(c.sip, c.cip, c.sp, c.cp, true, 0, 0, 0, 120)
+			continue
+		}
+		switch c.stage {
+		case 0:
+			emit(c.cip, c.sip, c.cp, c.sp, false, c.cseq, 0, 0x02, 0)
+			emit(c.sip, c.cip, c.sp, c.cp, false, c.sseq, c.cseq+1, 0x12, 0)
+			c.cseq++
+			c.sseq++
+			emit(c.cip, c.sip, c.cp, c.sp, false, c.cseq, c.sseq, 0x10, 0)
+			c.stage = 1
+		case 1:
+			emit(c.cip, c.sip, c.cp, c.sp, false, c.cseq, c.sseq, 0x18, 200)
+			c.cseq += 200
+			for k := 0; k < 3; k++ {
+				emit(c.sip, c.cip, c.sp, c.cp, false, c.sseq, c.cseq, 0x10, 1460)
+				if rng.IntN(200) == 0 {
+					emit(c.sip, c.cip, c.sp, c.cp, false, c.sseq, c.cseq, 0x10, 1460) // retransmission
+				}
+				c.sseq += 1460
+			}
+			emit(c.cip, c.sip, c.cp, c.sp, false, c.cseq, c.sseq, 0x10, 0)
+			if c.left--; c.left <= 0 {
+				c.stage = 2
+			}
+		case 2:
+			emit(c.cip, c.sip, c.cp, c.sp, false, c.cseq, c.sseq, 0x11, 0)
+			emit(c.sip, c.cip, c.sp, c.cp, false, c.sseq, c.cseq+1, 0x11, 0)
+			emit(c.cip, c.sip, c.cp, c.sp, false, c.cseq+1, c.sseq+1, 0x10, 0)
+			// Next connection on a new source port.
+			c.cp = uint16(1024 + rng.IntN(60000))
+			c.cseq, c.sseq = rng.Uint32(), rng.Uint32()
+			c.stage, c.left = 0, 4+rng.IntN(40)
+		}
+	}
+	return n, w.Flush()
+}
