@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".pcap.gz", ".pcapng.gz", ".cap", ".cap.gz")
 
@@ -217,17 +218,22 @@ def truth_for(path, env):
     t["conv_tcp"] = len(tcp_rows)
     t["conv_udp"] = len(udp_rows)
 
+    # One tshark run per display filter (exact filter semantics), in parallel.
+    allf = list(TCP_FILTERS.items()) + list(OTHER_FILTERS.items())
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as ex:
+        res = dict(zip([k for k, _ in allf],
+                       ex.map(lambda kv: count_filter(path, kv[1], env), allf)))
     tcp = OrderedDict()
     frames = OrderedDict()
-    for key, flt in TCP_FILTERS.items():
-        fr = count_filter(path, flt, env)
+    for key in TCP_FILTERS:
+        fr = res[key]
         tcp[key] = len(fr)
         frames[key] = fr
     t["tcp"] = tcp
     t["tcp_filters"] = OrderedDict(TCP_FILTERS)
     counts = OrderedDict()
-    for key, flt in OTHER_FILTERS.items():
-        fr = count_filter(path, flt, env)
+    for key in OTHER_FILTERS:
+        fr = res[key]
         counts[key] = len(fr)
         if key in ("ip_fragments", "ipv6_fragments"):
             frames[key] = fr
