@@ -64,7 +64,7 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 
-ip netns exec $CLI timeout 60 tcpdump -i pa-cli0 -s 0 -U -w "$WORK/$NAME.pcap" >"$WORK/tcpdump.log" 2>&1 &
+ip netns exec $CLI timeout 60 tcpdump -Z root -i pa-cli0 -s 0 -U -w "$WORK/$NAME.pcap" >"$WORK/tcpdump.log" 2>&1 &
 TCPDUMP=$!
 PIDS+=($TCPDUMP)
 for _ in $(seq 1 50); do grep -q 'listening on' "$WORK/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
