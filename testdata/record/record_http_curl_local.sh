@@ -27,6 +27,13 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+check_tcpdump() {  # every packet the filter accepted must be in the file
+  local c r
+  c=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$1")
+  r=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter.*/\1/p' "$1")
+  echo "tcpdump: $c captured, $r received by filter ($1)"
+  [ -n "$c" ] && [ "$c" = "$r" ] || { echo "tcpdump did not write every packet" >&2; exit 1; }
+}
 cleanup_stale() { ip netns del $CLI 2>/dev/null || true; ip netns del $SRV 2>/dev/null || true; }
 cleanup_stale
 
@@ -64,7 +71,7 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 
-ip netns exec $CLI timeout 60 tcpdump -Z root -i pa-cli0 -s 0 -U -w "$WORK/$NAME.pcap" >"$WORK/tcpdump.log" 2>&1 &
+ip netns exec $CLI timeout 60 tcpdump --immediate-mode -Z root -i pa-cli0 -s 0 -U -w "$WORK/$NAME.pcap" >"$WORK/tcpdump.log" 2>&1 &
 TCPDUMP=$!
 PIDS+=($TCPDUMP)
 for _ in $(seq 1 50); do grep -q 'listening on' "$WORK/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
@@ -81,6 +88,7 @@ sleep 1
 
 kill -INT $TCPDUMP
 wait $TCPDUMP 2>/dev/null || true
+check_tcpdump "$WORK/tcpdump.log"
 
 cp "$WORK/$NAME.pcap" "$OUT"
 gzip -9 -n -c "$OUT" >"$OUT.gz"

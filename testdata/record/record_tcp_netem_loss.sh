@@ -59,6 +59,13 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+check_tcpdump() {  # every packet the filter accepted must be in the file
+  local c r
+  c=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$1")
+  r=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter.*/\1/p' "$1")
+  echo "tcpdump: $c captured, $r received by filter ($1)"
+  [ -n "$c" ] && [ "$c" = "$r" ] || { echo "tcpdump did not write every packet" >&2; exit 1; }
+}
 delns
 command -v ethtool >/dev/null || { echo "ethtool is required" >&2; exit 1; }
 
@@ -188,9 +195,9 @@ RELAY=$!; PIDS+=($RELAY)
 ip netns exec $SRV timeout 60 python3 -u "$WORK/sink.py" 10.99.2.2 5001 >"$WORK/sink.log" 2>&1 &
 SINK=$!; PIDS+=($SINK)
 
-ip netns exec $CLI timeout 60 tcpdump -Z root -i pa-cli0 -s 0 -U -w "$WORK/tx.pcap" >"$WORK/tcpdump_tx.log" 2>&1 &
+ip netns exec $CLI timeout 60 tcpdump --immediate-mode -Z root -i pa-cli0 -s 0 -U -w "$WORK/tx.pcap" >"$WORK/tcpdump_tx.log" 2>&1 &
 TD1=$!; PIDS+=($TD1)
-ip netns exec $SRV timeout 60 tcpdump -Z root -i pa-srv0 -s 0 -U -w "$WORK/rx.pcap" >"$WORK/tcpdump_rx.log" 2>&1 &
+ip netns exec $SRV timeout 60 tcpdump --immediate-mode -Z root -i pa-srv0 -s 0 -U -w "$WORK/rx.pcap" >"$WORK/tcpdump_rx.log" 2>&1 &
 TD2=$!; PIDS+=($TD2)
 for _ in $(seq 1 50); do
   grep -q 'listening on' "$WORK/tcpdump_tx.log" 2>/dev/null && grep -q 'listening on' "$WORK/tcpdump_rx.log" 2>/dev/null \
@@ -206,6 +213,8 @@ sleep 0.5
 kill -INT $TD1 $TD2
 wait $TD1 2>/dev/null || true
 wait $TD2 2>/dev/null || true
+check_tcpdump "$WORK/tcpdump_tx.log"
+check_tcpdump "$WORK/tcpdump_rx.log"
 kill -TERM $RELAY 2>/dev/null || true
 cat "$WORK/relay.log" || true
 

@@ -27,6 +27,13 @@ cleanup() {
   sleep 0.2; delns; rm -rf "$WORK"
 }
 trap cleanup EXIT
+check_tcpdump() {  # every packet the filter accepted must be in the file
+  local c r
+  c=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$1")
+  r=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter.*/\1/p' "$1")
+  echo "tcpdump: $c captured, $r received by filter ($1)"
+  [ -n "$c" ] && [ "$c" = "$r" ] || { echo "tcpdump did not write every packet" >&2; exit 1; }
+}
 delns
 
 ip netns add $CLI
@@ -96,7 +103,7 @@ PY
 
 ip netns exec $SRV timeout 40 python3 -u "$WORK/echo.py" >"$WORK/echo.log" 2>&1 &
 PIDS+=($!)
-ip netns exec $CLI timeout 40 tcpdump -Z root -i pa-cli0 -s 0 -U -w "$WORK/$NAME.pcap" >"$WORK/tcpdump.log" 2>&1 &
+ip netns exec $CLI timeout 40 tcpdump --immediate-mode -Z root -i pa-cli0 -s 0 -U -w "$WORK/$NAME.pcap" >"$WORK/tcpdump.log" 2>&1 &
 TDP=$!; PIDS+=($TDP)
 for _ in $(seq 1 50); do
   grep -q 'listening on' "$WORK/tcpdump.log" 2>/dev/null && grep -q listening "$WORK/echo.log" && break
@@ -114,5 +121,6 @@ $X ping -n -c 2 -i 0.2 -s 4000 10.99.5.2
 $X python3 -u "$WORK/udpcli.py" fd99:5::2 1 fd99:5::1 45002 3000
 sleep 0.5
 kill -INT $TDP; wait $TDP 2>/dev/null || true
+check_tcpdump "$WORK/tcpdump.log"
 cp "$WORK/$NAME.pcap" "$TD/$NAME.pcap"
 echo "wrote $TD/$NAME.pcap ($(stat -c %s "$TD/$NAME.pcap") bytes)"

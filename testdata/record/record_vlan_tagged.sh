@@ -30,6 +30,13 @@ cleanup() {
   sleep 0.2; delns; rm -rf "$WORK"
 }
 trap cleanup EXIT
+check_tcpdump() {  # every packet the filter accepted must be in the file
+  local c r
+  c=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$1")
+  r=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter.*/\1/p' "$1")
+  echo "tcpdump: $c captured, $r received by filter ($1)"
+  [ -n "$c" ] && [ "$c" = "$r" ] || { echo "tcpdump did not write every packet" >&2; exit 1; }
+}
 delns
 command -v ethtool >/dev/null || { echo "ethtool is required" >&2; exit 1; }
 
@@ -147,7 +154,7 @@ PY
 ip netns exec $SRV timeout 40 python3 -u "$WORK/udp.py" server >"$WORK/udp.log" 2>&1 &
 PIDS+=($!)
 
-ip netns exec $CAPNS timeout 40 tcpdump -Z root -i $CAPDEV -s 0 -U -w "$WORK/$NAME.pcap" >"$WORK/tcpdump.log" 2>&1 &
+ip netns exec $CAPNS timeout 40 tcpdump --immediate-mode -Z root -i $CAPDEV -s 0 -U -w "$WORK/$NAME.pcap" >"$WORK/tcpdump.log" 2>&1 &
 TDP=$!; PIDS+=($TDP)
 for _ in $(seq 1 50); do
   grep -q 'listening on' "$WORK/tcpdump.log" 2>/dev/null && grep -q listening "$WORK/udp.log" &&
@@ -161,6 +168,7 @@ $X python3 -u "$WORK/udp.py" client
 $X curl -sS -o /dev/null -w 'http %{http_code}\n' http://10.99.6.2:8080/index.html
 sleep 0.5
 kill -INT $TDP; wait $TDP 2>/dev/null || true
+check_tcpdump "$WORK/tcpdump.log"
 [ -n "${RELAY:-}" ] && { kill -TERM $RELAY 2>/dev/null || true; }
 cp "$WORK/$NAME.pcap" "$TD/$NAME.pcap"
 echo "wrote $TD/$NAME.pcap ($(stat -c %s "$TD/$NAME.pcap") bytes)"
