@@ -154,7 +154,9 @@ func (f *Flow) analyze(p *Packet, d Dir) TCPAnalysis {
 	}
 
 finishedFwd:
-	if ta&TADupAck == 0 {
+	// Wireshark resets the duplicate-ACK count only when the ACK number
+	// moves (a window update between dup ACKs keeps it).
+	if ack != fwd.lastAck {
 		fwd.dupAckNum = 0
 	}
 	// ACKED LOST PACKET
