@@ -123,7 +123,7 @@ func clamp01(x float64) float64 {
 
 // subEntropy returns the character entropy (bits per character) of a
 // subdomain, dots excluded.
-func (nameFeatures) subEntropy(s string) float64 {
+func subEntropy(s string) float64 {
 	var freq [256]int
 	n := 0
 	for i := 0; i < len(s); i++ {

@@ -2,6 +2,7 @@ package dnsx
 
 import (
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -120,12 +121,13 @@ func (pr *pair) query(a *Analyzer, p *flows.Packet, ni *nameInfo, qtype uint16, 
 		} else {
 			pr.subsOver++
 		}
-		// measure each distinct subdomain once
-		pr.nameBytes += uint64(len(ni.sub))
-		pr.maxName = max(pr.maxName, len(ni.sub)+1+len(ni.domain))
+		// measure each distinct subdomain once, on its wire bytes
+		sub := unescape(ni.sub)
+		pr.nameBytes += uint64(len(sub))
+		pr.maxName = max(pr.maxName, len(sub)+1+len(ni.domain))
 		start := 0
-		for i := 0; i <= len(ni.sub); i++ {
-			if i == len(ni.sub) || ni.sub[i] == '.' {
+		for i := 0; i <= len(sub); i++ {
+			if i == len(sub) || sub[i] == '.' {
 				l := i - start
 				pr.maxLabel = max(pr.maxLabel, l)
 				if l >= a.cfg.TunnelLongLabel {
@@ -134,7 +136,7 @@ func (pr *pair) query(a *Analyzer, p *flows.Packet, ni *nameInfo, qtype uint16, 
 				start = i + 1
 			}
 		}
-		pr.entropySum += ni.feat.subEntropy(ni.sub)
+		pr.entropySum += subEntropy(sub)
 		pr.entropyN++
 	}
 }
@@ -197,3 +199,29 @@ func (a *Analyzer) ednsOf(m *dns.Msg) {
 		}
 	}
 }
+
+// unescape undoes miekg/dns's presentation escapes (\DDD and \X) so that
+// lengths and entropy are measured on the bytes of the name.
+func unescape(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b = append(b, c)
+			continue
+		}
+		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			b = append(b, byte(int(s[i+1]-'0')*100+int(s[i+2]-'0')*10+int(s[i+3]-'0')))
+			i += 3
+			continue
+		}
+		b = append(b, s[i+1])
+		i++
+	}
+	return string(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
