@@ -2,6 +2,8 @@ package pcapai_test
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -214,5 +216,136 @@ func checkFilter(t *testing.T, file, filter string, frames []uint64) {
 	}
 	if !slices.Equal(got, frames) {
 		t.Errorf("tshark -Y %q selects %v; evidence frames %v", filter, got, frames)
+	}
+}
+
+// TestDNSRecordings checks the captures recorded by testdata/record/dns.sh
+// (dnsmasq and dig in network namespaces) against their tshark truth in
+// testdata/truth.json (testdata/record/dns_truth.py), and the detectors
+// against what the script did.
+func TestDNSRecordings(t *testing.T) {
+	truth := pcaptest.LocalTruth(t)
+	for _, c := range []struct {
+		file string
+		want []string // finding kinds from dnsx, sorted
+		why  string
+	}{
+		{"dns_dnsmasq_mixed.pcap", nil, "ordinary resolver traffic"},
+		{"dns_benign_cdn.pcap", nil, "60 CDN edge names under akamaiedge.net and long normal names are benign"},
+		{"dns_tunnel_dig.pcap", []string{dnsx.KindNXDomainBurst, dnsx.KindTunnel}, "80 base32 TXT/NULL queries under tunnel.test, all NXDOMAIN from dnsmasq"},
+		{"dns_dga_nxdomain.pcap", []string{dnsx.KindDGA, dnsx.KindNXDomainBurst}, "40 generated .com names, all NXDOMAIN"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			tr, ok := truth[c.file]["dns"].(map[string]any)
+			if !ok {
+				t.Fatalf("no truth for %s", c.file)
+			}
+			path := filepath.Join(pcaptest.TestdataDir(), c.file)
+			rep := analyzeFile(t, path, pcapai.Options{})
+			compareCounts(t, c.file, "dns", tr, &rep.DNS.Counts)
+			if want, _ := pcaptest.Num(tr, "truncated"); float64(rep.DNS.Truncated) != want {
+				t.Errorf("truncated = %d; tshark %v", rep.DNS.Truncated, want)
+			}
+			// tshark counts each unanswered query message; dnsx counts
+			// transactions, a retry (same ID and question) being one.
+			if want, _ := pcaptest.Num(tr, "unanswered_queries"); float64(rep.DNS.Unanswered+rep.DNS.Retries) != want {
+				t.Errorf("unanswered %d + retries %d; tshark %v unanswered queries", rep.DNS.Unanswered, rep.DNS.Retries, want)
+			}
+			var kinds []string
+			for _, f := range rep.Findings {
+				if f.Source != "dnsx" {
+					continue
+				}
+				kinds = append(kinds, f.Kind)
+				checkFilter(t, path, f.Evidence.DisplayFilter, f.Evidence.Frames)
+				if len(f.Features) == 0 || len(f.Techniques) == 0 || len(f.Evidence.Flows) == 0 {
+					t.Errorf("%s: finding without features, techniques or flows: %+v", f.Kind, f)
+				}
+			}
+			slices.Sort(kinds)
+			if !slices.Equal(kinds, c.want) {
+				t.Errorf("findings %v; want %v (%s)", kinds, c.want, c.why)
+			}
+		})
+	}
+}
+
+// TestDNSMixedDetails checks what the recording script did in
+// dns_dnsmasq_mixed.pcap: dig +noedns big.test gets 40 A records, TC set
+// (tshark frame 23 dns.flags.truncated==1), and retries over TCP (frame 27);
+// @10.53.0.9 never answers two tries with one ID; x.fail.test is dropped by
+// dnsmasq; refused.org is REFUSED.
+func TestDNSMixedDetails(t *testing.T) {
+	rep := analyzeFile(t, filepath.Join(pcaptest.TestdataDir(), "dns_dnsmasq_mixed.pcap"), pcapai.Options{})
+	s := rep.DNS
+	if s.TCPRetries != 1 || s.Truncated != 1 {
+		t.Errorf("truncated %d, TCP retries %d; want 1 and 1", s.Truncated, s.TCPRetries)
+	}
+	if s.Unanswered != 2 || s.Retries != 1 {
+		t.Errorf("unanswered %d, retries %d; want 2 (x.fail.test, unreachable.example.test) and 1", s.Unanswered, s.Retries)
+	}
+	if s.OverTCP != 4 {
+		t.Errorf("over TCP %d; want 4 (tshark frames 6, 8, 27, 29)", s.OverTCP)
+	}
+	client, srv := netip.MustParseAddr("10.53.0.2"), netip.MustParseAddr("10.53.0.80")
+	if got := s.NamesFor(client, srv); !slices.Equal(got, []string{"www.example.test"}) {
+		t.Errorf("NamesFor(%v, %v) = %v; want [www.example.test] (dnsmasq --address)", client, srv, got)
+	}
+	var big int
+	for _, a := range s.Answers {
+		if a.Name == "big.test" && a.Type == "A" {
+			big++
+		}
+	}
+	if big != 40 {
+		t.Errorf("big.test A answers %d; want 40 (--host-record ×40)", big)
+	}
+	for _, f := range rep.Flows {
+		if f.Dst.Port() == 53 && f.App != "dns" {
+			t.Errorf("flow %v → %v App %q; want dns", f.Src, f.Dst, f.App)
+		}
+	}
+}
+
+func ExampleDNSStats() {
+	r, err := pcapai.Open("testdata/dns_dnsmasq_mixed.pcap")
+	if err != nil {
+		panic(err)
+	}
+	defer r.Close()
+	s, err := pcapai.DNSStats(context.Background(), r, pcapai.Options{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(s.Queries, "queries,", s.Responses, "responses,", s.NXDomain, "NXDOMAIN,", s.Unanswered, "unanswered")
+	fmt.Println("truncated:", s.Truncated, "retried over TCP:", s.TCPRetries)
+	for _, n := range s.TopQNames[:3] {
+		fmt.Println(n.Count, n.Name)
+	}
+	// Output:
+	// 11 queries, 8 responses, 1 NXDOMAIN, 2 unanswered
+	// truncated: 1 retried over TCP: 1
+	// 4 big.test
+	// 4 www.example.test
+	// 2 nosuch.example.test
+}
+
+func BenchmarkIodine(b *testing.B) {
+	dir := pcaptest.SharedDir(b)
+	path := filepath.Join(dir, "dns-tunnel-iodine.pcap")
+	for _, mods := range [][]string{{"flows"}, {pcapai.ModDNS}} {
+		b.Run(mods[0], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := pcapai.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := pcapai.Analyze(context.Background(), r, pcapai.Options{Modules: mods}); err != nil {
+					b.Fatal(err)
+				}
+				r.Close()
+			}
+		})
 	}
 }
