@@ -176,7 +176,7 @@ func TestDNSFindingsShared(t *testing.T) {
 	rep := analyzeFile(t, filepath.Join(dir, "dns-tunnel-iodine.pcap"), pcapai.Options{})
 	var tunnel bool
 	for _, f := range rep.Findings {
-		if f.Kind == dnsx.KindTunnel && strings.Contains(f.Summary, "pirate.sea") {
+		if f.Kind == dnsx.FindingTunnel && strings.Contains(f.Summary, "pirate.sea") {
 			tunnel = true
 			checkFilter(t, filepath.Join(dir, "dns-tunnel-iodine.pcap"), f.Evidence.DisplayFilter, f.Evidence.Frames)
 			if f.Evidence.FramesTotal < 400 || len(f.Evidence.Flows) == 0 {
@@ -232,8 +232,8 @@ func TestDNSRecordings(t *testing.T) {
 	}{
 		{"dns_dnsmasq_mixed.pcap", nil, "ordinary resolver traffic"},
 		{"dns_benign_cdn.pcap", nil, "60 CDN edge names under akamaiedge.net and long normal names are benign"},
-		{"dns_tunnel_dig.pcap", []string{dnsx.KindNXDomainBurst, dnsx.KindTunnel}, "80 base32 TXT/NULL queries under tunnel.test, all NXDOMAIN from dnsmasq"},
-		{"dns_dga_nxdomain.pcap", []string{dnsx.KindDGA, dnsx.KindNXDomainBurst}, "40 generated .com names, all NXDOMAIN"},
+		{"dns_tunnel_dig.pcap", []string{dnsx.FindingNXDomainBurst, dnsx.FindingTunnel}, "80 base32 TXT/NULL queries under tunnel.test, all NXDOMAIN from dnsmasq"},
+		{"dns_dga_nxdomain.pcap", []string{dnsx.FindingDGA, dnsx.FindingNXDomainBurst}, "40 generated .com names, all NXDOMAIN"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			tr, ok := truth[c.file]["dns"].(map[string]any)

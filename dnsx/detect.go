@@ -11,9 +11,9 @@ import (
 
 // Finding kinds.
 const (
-	KindDGA           = "dns_dga"            // a client queries many generated-looking names
-	KindTunnel        = "dns_tunnel"         // a client moves data through names under one domain
-	KindNXDomainBurst = "dns_nxdomain_burst" // a client gets many NXDOMAIN / failed answers
+	FindingDGA           = "dns_dga"            // a client queries many generated-looking names
+	FindingTunnel        = "dns_tunnel"         // a client moves data through names under one domain
+	FindingNXDomainBurst = "dns_nxdomain_burst" // a client gets many NXDOMAIN / failed answers
 )
 
 // ATT&CK techniques of the detectors.
@@ -126,7 +126,7 @@ func (a *Analyzer) dga(h *host) (attack.Finding, bool) {
 	score := clamp01(0.45*mean + 0.25*nxShare + 0.3*volume + 0.1)
 	frames := fs.Frames()
 	return attack.Finding{
-		Kind:       KindDGA,
+		Kind:       FindingDGA,
 		Severity:   attack.SeverityFor(score),
 		Score:      attack.Round(score),
 		Summary:    sprintf("%s queried %d generated-looking names in %s (%d NXDOMAIN), e.g. %s", h.addr, len(win), a.cfg.DGAWindow, nxn, strings.Join(examples, ", ")),
@@ -170,7 +170,7 @@ func (a *Analyzer) nxBurst(h *host) (attack.Finding, bool) {
 	}
 	frames := h.failFrames.Frames()
 	return attack.Finding{
-		Kind:       KindNXDomainBurst,
+		Kind:       FindingNXDomainBurst,
 		Severity:   attack.SeverityFor(score * 0.8),
 		Score:      attack.Round(score),
 		Summary:    sprintf("%s got %d failed answers of %d (%.0f%%) for %d distinct NXDOMAIN names, e.g. %s", h.addr, fails, h.responses, 100*rate, len(nx), strings.Join(examples, ", ")),
@@ -227,7 +227,7 @@ func (a *Analyzer) tunnel(k pairKey, pr *pair) (attack.Finding, bool) {
 	}
 	frames := pr.frames.Frames()
 	return attack.Finding{
-		Kind:     KindTunnel,
+		Kind:     FindingTunnel,
 		Severity: attack.SeverityFor(score + 0.1),
 		Score:    attack.Round(score),
 		Summary: sprintf("%s sent %d queries with %d distinct subdomains of %s (mean %.0f chars, entropy %.2f bits/char, types %s): %d bytes out, %d bytes in",

@@ -123,11 +123,16 @@ func TestPairing(t *testing.T) {
 	a.Observe(udpPacket(2, true, msg(t, 7, "x.example.org", dns.TypeA, false, 0))) // retry
 	a.Observe(udpPacket(12, false, msg(t, 7, "x.example.org", dns.TypeA, true, 0)))
 	a.Observe(udpPacket(13, true, msg(t, 8, "y.example.org", dns.TypeA, false, 0))) // never answered
+	a.Observe(udpPacket(20, true, msg(t, 9, "z.example.org", dns.TypeAAAA, false, 0)))
+	a.Observe(udpPacket(25, false, msg(t, 9, "z.example.org", dns.TypeAAAA, true, dns.RcodeServerFailure)))
 	s, _ := a.Finish()
-	if s.Retries != 1 || s.Unanswered != 1 || s.ResponseTime.Count != 1 || s.ResponseTime.MaxMS != 10 {
-		t.Errorf("retries %d unanswered %d rtt %+v; want 1, 1, one of 10 ms (from the retry)", s.Retries, s.Unanswered, s.ResponseTime)
+	if s.RCodes["SERVFAIL"] != 1 || s.Clients[0].ServFail != 1 || s.Servers[0].ServFail != 1 {
+		t.Errorf("SERVFAIL: rcodes %v, clients %+v, servers %+v", s.RCodes, s.Clients, s.Servers)
 	}
-	if s.QTypes["A"] != 3 || s.RCodes["NOERROR"] != 1 {
+	if s.Retries != 1 || s.Unanswered != 1 || s.ResponseTime.Count != 2 || s.ResponseTime.MaxMS != 10 || s.ResponseTime.MinMS != 5 {
+		t.Errorf("retries %d unanswered %d rtt %+v; want 1, 1, 10 ms (from the retry) and 5 ms", s.Retries, s.Unanswered, s.ResponseTime)
+	}
+	if s.QTypes["A"] != 3 || s.QTypes["AAAA"] != 1 || s.RCodes["NOERROR"] != 1 {
 		t.Errorf("qtypes %v rcodes %v", s.QTypes, s.RCodes)
 	}
 }
