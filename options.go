@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/pcapai/pcapai/dnsx"
 )
 
 // Options configures a pass. The zero value analyzes everything with the
@@ -33,6 +35,9 @@ type Options struct {
 	// TopN bounds the top-talker and top-flow lists. Zero means 20.
 	TopN int
 
+	// DNS tunes the DNS analyzer (thresholds and caps; zero means defaults).
+	DNS dnsx.Config
+
 	// RevealSecrets shows cleartext credentials unmasked in findings.
 	RevealSecrets bool
 
@@ -43,6 +48,7 @@ type Options struct {
 // Module names.
 const (
 	ModOverview = "overview"
+	ModDNS      = "dns"
 )
 
 // modules is the ordered analyzer list of the pass: each sees every packet
@@ -53,6 +59,7 @@ var modules = []struct {
 	new  func(e *engine) module
 }{
 	{ModOverview, func(e *engine) module { return newOverview(&e.opts) }},
+	{ModDNS, func(e *engine) module { return newDNSModule(&e.opts) }},
 }
 
 var allModules = func() []string {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/pcapai/pcapai/attack"
+	"github.com/pcapai/pcapai/dnsx"
 	"github.com/pcapai/pcapai/flows"
 )
 
@@ -20,6 +21,7 @@ type Report struct {
 	// Flows in order of first packet.
 	Flows    []*flows.Flow    `json:"flows"`
 	Overview *Overview        `json:"overview,omitempty"`
+	DNS      *dnsx.Stats      `json:"dns,omitempty"`
 	Findings []attack.Finding `json:"findings"`
 	Limits   Limits           `json:"limits"`
 	// StoppedEarly is set when Options.MaxPackets ended the pass.
