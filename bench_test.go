@@ -70,3 +70,21 @@ func BenchmarkAnalyzeFile(b *testing.B) {
 	}
 	b.ReportMetric(float64(pkts)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
 }
+
+// BenchmarkPacket is the whole per-packet path (decode, flow table, every
+// module) for a packet of an existing flow.
+func BenchmarkPacket(b *testing.B) {
+	e, err := newEngine(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	frame := pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: 1000, Ack: 1, Flags: 0x10, Payload: make([]byte, 512)})
+	ts := time.Unix(1700000000, 0).UTC()
+	var n uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		n++
+		e.dec.Decode(frame, flows.LinkEthernet, n, ts, len(frame), 0, &e.pkt)
+		e.observe(&e.pkt)
+	}
+}

@@ -70,6 +70,27 @@ func TestRecordedTruth(t *testing.T) {
 					t.Errorf("%s: got %d, tshark %d", c.field, c.got, int(want))
 				}
 			}
+			// Per conversation: tshark's TCP streams in order, endpoints and
+			// frames and bytes per direction (A is the first sender).
+			streams, _ := tr["tcp_streams"].([]any)
+			var tcpFlows []*flows.Flow
+			for _, f := range rep.Flows {
+				if f.Proto == flows.TCP {
+					tcpFlows = append(tcpFlows, f)
+				}
+			}
+			if len(streams) > 0 && len(streams) != len(tcpFlows) {
+				t.Fatalf("tcp flows %d, tshark streams %d", len(tcpFlows), len(streams))
+			}
+			for i, s := range streams {
+				st := s.(map[string]any)
+				f := tcpFlows[i]
+				got := fmt.Sprintf("%s %s %d/%d frames %d/%d bytes", f.Src, f.Dst, f.Fwd.Packets, f.Rev.Packets, f.Fwd.Bytes, f.Rev.Bytes)
+				want := fmt.Sprintf("%v %v %v/%v frames %v/%v bytes", st["address_a"], st["address_b"], st["frames_a_to_b"], st["frames_b_to_a"], st["bytes_a_to_b"], st["bytes_b_to_a"])
+				if got != want {
+					t.Errorf("stream %d: got %s, tshark %s", i, got, want)
+				}
+			}
 		})
 	}
 }

@@ -42,7 +42,14 @@ func newLayerSet() *layerSet {
 	s := &layerSet{}
 	dl := []gopacket.DecodingLayer{&s.eth, &s.dot1q, &s.sll, &s.ip4, &s.ip6, &s.arp, &s.tcp, &s.udp, &s.icmp4, &s.icmp6}
 	mk := func(first gopacket.LayerType) *gopacket.DecodingLayerParser {
-		p := gopacket.NewDecodingLayerParser(first, dl...)
+		p := gopacket.NewDecodingLayerParser(first)
+		// A slice indexed by layer type, not the default map: one index
+		// per layer instead of a hash lookup.
+		var c gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
+		for _, l := range dl {
+			c = c.Put(l)
+		}
+		p.SetDecodingLayerContainer(c)
 		p.IgnoreUnsupported = true
 		return p
 	}

@@ -1,7 +1,7 @@
 package flows
 
 import (
-	"bytes"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -79,17 +79,39 @@ type Key struct {
 // MakeKey returns the canonical key of a packet from src to dst, and whether
 // src is the key's second endpoint (the packet runs B → A).
 func MakeKey(proto Proto, src, dst netip.AddrPort) (k Key, reversed bool) {
-	sa, da := src.Addr().As16(), dst.Addr().As16()
-	sp, dp := src.Port(), dst.Port()
+	return makeKey(proto, src.Addr(), src.Port(), dst.Addr(), dst.Port())
+}
+
+func makeKey(proto Proto, s netip.Addr, sp uint16, d netip.Addr, dp uint16) (k Key, reversed bool) {
+	sa, da := s.As16(), d.As16()
 	k.proto = proto
-	k.v4 = src.Addr().Is4()
-	c := bytes.Compare(sa[:], da[:])
+	k.v4 = s.Is4()
+	c := cmpAddr(&sa, &da)
 	if c < 0 || (c == 0 && sp <= dp) {
 		k.a, k.b, k.pa, k.pb = sa, da, sp, dp
 		return k, false
 	}
 	k.a, k.b, k.pa, k.pb = da, sa, dp, sp
 	return k, true
+}
+
+// cmpAddr compares two 16-byte addresses as big-endian integers.
+func cmpAddr(a, b *[16]byte) int {
+	ah, bh := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
+	if ah != bh {
+		if ah < bh {
+			return -1
+		}
+		return 1
+	}
+	al, bl := binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:])
+	switch {
+	case al < bl:
+		return -1
+	case al > bl:
+		return 1
+	}
+	return 0
 }
 
 func (k Key) addr(x [16]byte) netip.Addr {

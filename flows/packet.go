@@ -309,23 +309,21 @@ func (p *Packet) Key() (Key, bool) {
 	if p.Net != NetIPv4 && p.Net != NetIPv6 {
 		return Key{}, false
 	}
+	var sp, dp uint16
 	switch p.Proto {
 	case TCP, UDP:
 		if !p.L4 {
 			return Key{}, false
 		}
-		return MakeKey(p.Proto, netip.AddrPortFrom(p.Src, p.SrcPort), netip.AddrPortFrom(p.Dst, p.DstPort))
+		sp, dp = p.SrcPort, p.DstPort
 	case ICMP, ICMPv6:
-		var id uint16
 		if p.L4 && isEcho(p.Proto, p.ICMPType) {
-			id = p.ICMPID
+			sp, dp = p.ICMPID, p.ICMPID
 		}
-		return MakeKey(p.Proto, netip.AddrPortFrom(p.Src, id), netip.AddrPortFrom(p.Dst, id))
-	}
-	if p.Proto == 0 {
+	case 0:
 		return Key{}, false
 	}
-	return MakeKey(p.Proto, netip.AddrPortFrom(p.Src, 0), netip.AddrPortFrom(p.Dst, 0))
+	return makeKey(p.Proto, p.Src, sp, p.Dst, dp)
 }
 
 func isEcho(p Proto, t uint8) bool {
