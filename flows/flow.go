@@ -36,6 +36,9 @@ type Flow struct {
 	// App is the application protocol an analyzer recognised on the flow
 	// ("dns", "tls", "http", …); empty when none did.
 	App string `json:"app,omitempty"`
+	// Names are the DNS names the initiator resolved to the responder's
+	// address before or during the capture (set by the DNS analyzer).
+	Names []string `json:"names,omitempty"`
 	// TCP is set for TCP flows.
 	*TCPStats
 
