@@ -43,6 +43,9 @@ type Options struct {
 // Module names.
 const (
 	ModOverview = "overview"
+	ModDHCP     = "dhcp"
+	ModICMP     = "icmp"
+	ModARP      = "arp"
 )
 
 // modules is the ordered analyzer list of the pass: each sees every packet
@@ -53,6 +56,9 @@ var modules = []struct {
 	new  func(e *engine) module
 }{
 	{ModOverview, func(e *engine) module { return newOverview(&e.opts) }},
+	{ModDHCP, newDHCPModule},
+	{ModICMP, newICMPModule},
+	{ModARP, newARPModule},
 }
 
 var allModules = func() []string {

@@ -4,7 +4,10 @@ import (
 	"time"
 
 	"github.com/pcapai/pcapai/attack"
+	"github.com/pcapai/pcapai/dhcp"
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/icmp"
+	"github.com/pcapai/pcapai/internal/arp"
 )
 
 // Version is the pcapai release.
@@ -20,6 +23,9 @@ type Report struct {
 	// Flows in order of first packet.
 	Flows    []*flows.Flow    `json:"flows"`
 	Overview *Overview        `json:"overview,omitempty"`
+	DHCP     *dhcp.Result     `json:"dhcp,omitempty"`
+	ICMP     *icmp.Result     `json:"icmp,omitempty"`
+	ARP      *arp.Result      `json:"arp,omitempty"`
 	Findings []attack.Finding `json:"findings"`
 	Limits   Limits           `json:"limits"`
 	// StoppedEarly is set when Options.MaxPackets ended the pass.
