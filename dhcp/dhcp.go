@@ -45,6 +45,12 @@ type Config struct {
 	// MaxFrames caps evidence frames per finding. Zero means
 	// attack.DefaultMaxFrames.
 	MaxFrames int
+	// KnownServers are the legitimate DHCP servers (server identifiers).
+	// When set, every other answering server is reported as rogue. When
+	// empty and several servers answer on a segment, the wire alone cannot
+	// tell which one is legitimate: the first seen answering is taken as
+	// expected and the others are named as unexpected.
+	KnownServers []netip.Addr
 }
 
 func (c Config) withDefaults() Config {
@@ -776,14 +782,39 @@ func (a *Analyzer) rogue() []attack.Finding {
 	}
 	var out []attack.Finding
 	for vlan, ss := range byVLAN {
-		if len(ss) < 2 {
+		if len(ss) < 2 && (len(a.cfg.KnownServers) == 0 || len(ss) == 0 || slices.Contains(a.cfg.KnownServers, ss[0].Addr)) {
 			continue
 		}
 		slices.SortFunc(ss, func(x, y *server) int {
 			return cmp.Or(cmp.Compare(x.FirstFrame, y.FirstFrame), x.Addr.Compare(y.Addr))
 		})
+		known := len(a.cfg.KnownServers) > 0
+		if known {
+			// known servers first, so that ss[0] is a legitimate one
+			slices.SortStableFunc(ss, func(x, y *server) int {
+				kx, ky := slices.Contains(a.cfg.KnownServers, x.Addr), slices.Contains(a.cfg.KnownServers, y.Addr)
+				switch {
+				case kx && !ky:
+					return -1
+				case ky && !kx:
+					return 1
+				}
+				return 0
+			})
+		}
 		first := ss[0]
-		for _, s := range ss[1:] {
+		basis := "first seen answering"
+		if known {
+			basis = "Config.KnownServers"
+		}
+		cands := ss[1:]
+		if known {
+			cands = ss
+		}
+		for _, s := range cands {
+			if known && slices.Contains(a.cfg.KnownServers, s.Addr) {
+				continue
+			}
 			hands := ""
 			if len(s.Offered) > 0 {
 				hands = fmt.Sprintf(" offering %s", joinAddrs(s.Offered, 4))
@@ -804,7 +835,7 @@ func (a *Analyzer) rogue() []attack.Finding {
 			}
 			score := 0.8
 			f := attack.Finding{Kind: "dhcp_rogue_server", Source: "dhcp", Score: score, Severity: attack.SeverityFor(score),
-				Summary: fmt.Sprintf("second DHCP server %s%s answering%s besides %s%s", s.Addr, macs, seg, first.Addr, hands),
+				Summary: fmt.Sprintf("unexpected DHCP server %s%s answering%s (expected %s, by %s)%s", s.Addr, macs, seg, first.Addr, basis, hands),
 				Src:     s.Addr, First: s.First, Last: s.Last,
 				Techniques: []attack.TechniqueRef{attack.Tech("T1557.003", 0.7)},
 				Features: []attack.Feature{
@@ -813,6 +844,7 @@ func (a *Analyzer) rogue() []attack.Finding {
 					{Name: "acks", Value: float64(s.Acks)},
 					{Name: "clients", Value: float64(len(s.clients))},
 					{Name: "expected_server", Text: first.Addr.String()},
+					{Name: "expected_by", Text: basis},
 				},
 			}
 			if s.MAC != "" {

@@ -482,8 +482,10 @@ func (a *Analyzer) reply(p *flows.Packet, v6 bool) {
 		proto = flows.ICMPv6
 	}
 	if tr := a.traces[trKey{p.Dst, p.Src, proto}]; tr != nil {
-		tr.Reached = true
-		a.hop(tr, p.Src, probeKey{p.Dst, p.Src, proto, id}, p)
+		if _, ok := a.probes[probeKey{p.Dst, p.Src, proto, id}]; ok {
+			tr.Reached = true
+			a.hop(tr, p.Src, probeKey{p.Dst, p.Src, proto, id}, p)
+		}
 	}
 }
 
@@ -529,8 +531,11 @@ func (a *Analyzer) unreachable(p *flows.Packet, v6 bool) {
 	}
 	// a port unreachable from the traceroute target ends a UDP traceroute
 	if tr := a.traces[trKey{q.Src, q.Dst, q.Proto}]; tr != nil && p.Src == q.Dst {
-		tr.Reached = true
-		a.hop(tr, p.Src, probeKey{q.Src, q.Dst, q.Proto, uint32(q.SrcPort)<<16 | uint32(q.DstPort)}, p)
+		pk := probeKey{q.Src, q.Dst, q.Proto, uint32(q.SrcPort)<<16 | uint32(q.DstPort)}
+		if _, ok := a.probes[pk]; ok { // answers to traceroute probes only
+			tr.Reached = true
+			a.hop(tr, p.Src, pk, p)
+		}
 	}
 }
 
