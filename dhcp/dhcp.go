@@ -859,7 +859,7 @@ func (a *Analyzer) rogue() []attack.Finding {
 
 func serverFilter(s *server) string {
 	// server identifier when it was present, else the IP source
-	return fmt.Sprintf("dhcp.option.dhcp in {2 5 6} && (dhcp.option.dhcp_server_id==%s || (!dhcp.option.dhcp_server_id && ip.src==%s))", s.Addr, s.Addr)
+	return fmt.Sprintf("(dhcp.option.dhcp==2 || dhcp.option.dhcp==5 || dhcp.option.dhcp==6) && (dhcp.option.dhcp_server_id==%s || (!dhcp.option.dhcp_server_id && ip.src==%s))", s.Addr, s.Addr)
 }
 
 func joinAddrs(as []netip.Addr, n int) string {

@@ -696,17 +696,19 @@ func (a *Analyzer) Finish() (*Result, []attack.Finding) {
 }
 
 func (a *Analyzer) echoFilter(pr *pair, replies bool) string {
-	ip, t := "ip", "icmp.type==8"
+	// "===" (all equal): an ICMP error quoting an echo carries a second
+	// IP header and ICMP type, which "==" (any equal) would also match.
+	ip, t := "ip", "icmp.type===8"
 	if pr.v6 {
-		ip, t = "ipv6", "icmpv6.type==128"
+		ip, t = "ipv6", "icmpv6.type===128"
 	}
-	f := fmt.Sprintf("%s.src==%s && %s.dst==%s && %s", ip, pr.Src, ip, pr.Dst, t)
+	f := fmt.Sprintf("%s.src===%s && %s.dst===%s && %s", ip, pr.Src, ip, pr.Dst, t)
 	if replies {
-		rt := "icmp.type==0"
+		rt := "icmp.type===0"
 		if pr.v6 {
-			rt = "icmpv6.type==129"
+			rt = "icmpv6.type===129"
 		}
-		f = fmt.Sprintf("(%s) || (%s.src==%s && %s.dst==%s && %s)", f, ip, pr.Dst, ip, pr.Src, rt)
+		f = fmt.Sprintf("(%s) || (%s.src===%s && %s.dst===%s && %s)", f, ip, pr.Dst, ip, pr.Src, rt)
 	}
 	return f
 }
@@ -780,12 +782,12 @@ func (a *Analyzer) flood(pr *pair) (attack.Finding, bool) {
 func (a *Analyzer) sweepFinding(src netip.Addr, s *sweeper) attack.Finding {
 	n := len(s.targets)
 	score := min(0.5+float64(n)/float64(8*a.cfg.SweepHosts), 0.9)
-	ip, t := "ip", "icmp.type==8"
+	ip, t := "ip", "icmp.type===8"
 	if s.v6 {
-		ip, t = "ipv6", "icmpv6.type==128"
+		ip, t = "ipv6", "icmpv6.type===128"
 	}
 	// evidence: the first request to each target
-	ev := s.frames.Evidence(fmt.Sprintf("%s.src==%s && %s && %s", ip, src, t, attack.FrameFilter(s.frames.Frames())))
+	ev := s.frames.Evidence(fmt.Sprintf("%s.src===%s && %s && %s", ip, src, t, attack.FrameFilter(s.frames.Frames())))
 	return attack.Finding{Kind: "ping_sweep", Source: "icmp", Score: attack.Round(score), Severity: attack.SeverityFor(score),
 		Summary: fmt.Sprintf("ping sweep: %s sent echo requests to %d hosts", src, n),
 		Src:     src, First: s.first, Last: s.last,
@@ -803,6 +805,6 @@ func (a *Analyzer) redirectFinding() attack.Finding {
 		Src:     r0.Router, Dst: r0.Target, First: r0.Time, Last: a.redirects[len(a.redirects)-1].Time,
 		Techniques: []attack.TechniqueRef{attack.Tech("T1557", 0.5)},
 		Features:   []attack.Feature{{Name: "redirects", Value: float64(a.redirectFrames.Total())}, {Name: "gateway", Text: r0.Gateway.String()}},
-		Evidence:   a.redirectFrames.Evidence("icmp.type==5 || icmpv6.type==137"),
+		Evidence:   a.redirectFrames.Evidence("icmp.type===5 || icmpv6.type===137"),
 	}
 }

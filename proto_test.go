@@ -1,0 +1,327 @@
+package pcapai
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pcapai/pcapai/attack"
+	"github.com/pcapai/pcapai/internal/pcaptest"
+)
+
+func analyzeProto(t *testing.T, path string) *Report {
+	t.Helper()
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rep, err := Analyze(context.Background(), r, Options{noRecover: true, Modules: []string{ModDHCP, ModICMP, ModARP}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func icmpCounts(rep *Report, family string) (byType map[string]uint64, req, rep2 uint64) {
+	byType = map[string]uint64{}
+	if rep.ICMP == nil {
+		return
+	}
+	for _, tc := range rep.ICMP.Types {
+		if tc.Family != family {
+			continue
+		}
+		byType[strconv.Itoa(int(tc.Type))] = tc.Count
+	}
+	if family == "icmp" {
+		return byType, byType["8"], byType["0"]
+	}
+	return byType, byType["128"], byType["129"]
+}
+
+// TestProtoSharedTruth compares the dhcp and icmp sections with tshark's
+// figures in ../shared/pcaps/truth.json for every file that has them.
+//
+// Known difference, checked by hand: in pcapng-testsuite-be-102.pcapng
+// tshark counts 1 DHCP message (one OFFER); frames 2, 5 and 6 are BOOTP
+// records cut by the snapshot length before option 53 (tshark shows them
+// as "BOOTP … [Packet size limited during capture]"): we count them as
+// "BOOTP", outside the typed counts.
+func TestProtoSharedTruth(t *testing.T) {
+	dir, entries := pcaptest.SharedTruth(t)
+	for _, e := range entries {
+		_, hasD := e.Truth["dhcp"]
+		_, hasI := e.Truth["icmp"]
+		_, hasI6 := e.Truth["icmpv6"]
+		if !hasD && !hasI && !hasI6 {
+			continue
+		}
+		t.Run(e.Name, func(t *testing.T) {
+			rep := analyzeProto(t, filepath.Join(dir, e.Name))
+			if d, ok := e.Truth["dhcp"].(map[string]any); ok {
+				want, _ := pcaptest.Num(d, "messages")
+				got := uint64(0)
+				if rep.DHCP != nil {
+					for k, v := range rep.DHCP.Messages {
+						if k != "BOOTP" {
+							got += v
+						}
+					}
+				}
+				if got != uint64(want) {
+					t.Errorf("dhcp messages = %d; tshark %v", got, want)
+				}
+				by, _ := d["by_type"].(map[string]any)
+				for k, v := range by {
+					if rep.DHCP == nil || float64(rep.DHCP.Messages[k]) != v.(float64) {
+						t.Errorf("dhcp %s: got %v; tshark %v", k, rep.DHCP, v)
+					}
+				}
+			}
+			for _, fam := range []string{"icmp", "icmpv6"} {
+				m, ok := e.Truth[fam].(map[string]any)
+				if !ok {
+					continue
+				}
+				by, req, rp := icmpCounts(rep, fam)
+				wantBy, _ := m["by_type"].(map[string]any)
+				if len(by) != len(wantBy) {
+					t.Errorf("%s types = %v; tshark %v", fam, by, wantBy)
+				}
+				for k, v := range wantBy {
+					if float64(by[k]) != v.(float64) {
+						t.Errorf("%s type %s = %d; tshark %v", fam, k, by[k], v)
+					}
+				}
+				wq, _ := pcaptest.Num(m, "echo_request")
+				wr, _ := pcaptest.Num(m, "echo_reply")
+				if float64(req) != wq || float64(rp) != wr {
+					t.Errorf("%s echo request/reply = %d/%d; tshark %v/%v", fam, req, rp, wq, wr)
+				}
+			}
+		})
+	}
+}
+
+// TestDHCPFloodIsNotStarvation: dhcp-flood.pcap holds 250 INFORM/ACK pairs,
+// all from one client MAC (90:b1:1c:99:49:29, checked with tshark -e
+// dhcp.hw.mac_addr) and one transaction ID. INFORM is sent by a client that
+// already has an address and asks only for configuration; one client cannot
+// drain a pool, and no DISCOVER/REQUEST from new MACs appears. So it is
+// not DHCP starvation and must not be reported as such.
+func TestDHCPFloodIsNotStarvation(t *testing.T) {
+	dir := pcaptest.SharedDir(t)
+	rep := analyzeProto(t, filepath.Join(dir, "dhcp-flood.pcap"))
+	if rep.DHCP == nil || rep.DHCP.Messages["INFORM"] != 250 || rep.DHCP.Messages["ACK"] != 250 {
+		t.Fatalf("dhcp = %+v; want 250 INFORM and 250 ACK", rep.DHCP)
+	}
+	for _, f := range rep.Findings {
+		if strings.HasPrefix(f.Kind, "dhcp_") {
+			t.Errorf("unexpected finding %s: %s", f.Kind, f.Summary)
+		}
+	}
+	macs := map[string]bool{}
+	for _, tx := range rep.DHCP.Transactions {
+		macs[tx.ClientMAC] = true
+	}
+	if len(macs) != 1 || !macs["90:b1:1c:99:49:29"] {
+		t.Errorf("client MACs = %v; tshark shows only 90:b1:1c:99:49:29", macs)
+	}
+}
+
+type protoTruth map[string]struct {
+	DHCP struct {
+		ByType  map[string]uint64 `json:"by_type"`
+		Servers []string          `json:"servers"`
+		Acks    [][2]string       `json:"acks"`
+	} `json:"dhcp"`
+	ARP struct {
+		Bindings   [][2]string `json:"bindings"`
+		Gratuitous uint64      `json:"gratuitous"`
+	} `json:"arp"`
+	ICMP struct {
+		ByType            map[string]uint64 `json:"by_type"`
+		TimeExceededFrom  []string          `json:"time_exceeded_sources"`
+		Unreachable       []string          `json:"unreachable"`
+		EchoRequestsByDst map[string]uint64 `json:"echo_requests_by_dst"`
+	} `json:"icmp"`
+}
+
+func loadProtoTruth(t *testing.T) protoTruth {
+	raw, err := os.ReadFile(filepath.Join(pcaptest.TestdataDir(), "proto_truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pt protoTruth
+	if err := json.Unmarshal(raw, &pt); err != nil {
+		t.Fatal(err)
+	}
+	return pt
+}
+
+// TestDHCPRogueRecorded checks the dnsmasq recording (record_proto.sh):
+// two servers answer every DISCOVER, udhcpc and dhclient both took the
+// rogue's faster offer, then the rogue claimed 10.50.0.1 by gratuitous ARP.
+func TestDHCPRogueRecorded(t *testing.T) {
+	const name = "dhcp_rogue_dnsmasq.pcap"
+	truth := loadProtoTruth(t)[name]
+	rep := analyzeProto(t, filepath.Join(pcaptest.TestdataDir(), name))
+	if rep.DHCP == nil || rep.ARP == nil {
+		t.Fatal("no dhcp or arp section")
+	}
+	for k, v := range truth.DHCP.ByType {
+		if rep.DHCP.Messages[k] != v {
+			t.Errorf("dhcp %s = %d; tshark %d", k, rep.DHCP.Messages[k], v)
+		}
+	}
+	var servers []string
+	for _, s := range rep.DHCP.Servers {
+		servers = append(servers, s.Addr.String())
+	}
+	slices.Sort(servers)
+	if !slices.Equal(servers, truth.DHCP.Servers) {
+		t.Errorf("servers = %v; tshark %v", servers, truth.DHCP.Servers)
+	}
+	var leases [][2]string
+	for _, l := range rep.DHCP.Leases {
+		leases = append(leases, [2]string{l.MAC, l.Addr.String()})
+	}
+	if !slices.Equal(leases, truth.DHCP.Acks) {
+		t.Errorf("leases = %v; tshark ACKs %v", leases, truth.DHCP.Acks)
+	}
+	var binds [][2]string
+	for _, b := range rep.ARP.Bindings {
+		binds = append(binds, [2]string{b.IP.String(), b.MAC})
+	}
+	if !slices.Equal(binds, truth.ARP.Bindings) {
+		t.Errorf("arp bindings = %v; tshark %v", binds, truth.ARP.Bindings)
+	}
+	if rep.ARP.Gratuitous != truth.ARP.Gratuitous {
+		t.Errorf("gratuitous = %d; tshark %d", rep.ARP.Gratuitous, truth.ARP.Gratuitous)
+	}
+	kinds := map[string]attack.Finding{}
+	for _, f := range rep.Findings {
+		kinds[f.Kind] = f
+	}
+	rogue, ok := kinds["dhcp_rogue_server"]
+	if !ok {
+		t.Fatalf("no dhcp_rogue_server finding: %v", rep.Findings)
+	}
+	// Without Config.KnownServers the first server seen answering is taken
+	// as expected; here the rogue (10.50.0.66) answered first, so the
+	// legitimate 10.50.0.1 is named. The dhcp package test checks the
+	// KnownServers path, which names 10.50.0.66.
+	if rogue.Src.String() != "10.50.0.1" || !strings.Contains(rogue.Summary, "02:00:00:00:00:01") {
+		t.Errorf("rogue finding = %s", rogue.Summary)
+	}
+	if f, ok := kinds["arp_spoofing"]; !ok || f.Src.String() != "10.50.0.1" {
+		t.Errorf("arp_spoofing finding = %+v", f)
+	}
+	checkEvidence(t, filepath.Join(pcaptest.TestdataDir(), name), rep.Findings)
+}
+
+// TestICMPRecorded checks the router-namespace recording: ping, UDP and
+// ICMP traceroute over two routers, a closed UDP port, an unroutable
+// network, a 20-host sweep and random-payload echoes.
+func TestICMPRecorded(t *testing.T) {
+	const name = "icmp_traceroute_netns.pcap"
+	truth := loadProtoTruth(t)[name]
+	rep := analyzeProto(t, filepath.Join(pcaptest.TestdataDir(), name))
+	by, _, _ := icmpCounts(rep, "icmp")
+	if fmt.Sprint(by) != fmt.Sprint(truth.ICMP.ByType) {
+		t.Errorf("types = %v; tshark %v", by, truth.ICMP.ByType)
+	}
+	sent := map[string]uint64{}
+	for _, e := range rep.ICMP.Echo {
+		sent[e.Dst.String()] += e.Sent
+	}
+	if fmt.Sprint(sent) != fmt.Sprint(truth.ICMP.EchoRequestsByDst) {
+		t.Errorf("echo requests by dst = %v; tshark %v", sent, truth.ICMP.EchoRequestsByDst)
+	}
+	var un []string
+	for _, u := range rep.ICMP.Unreachable {
+		for range u.Count {
+			port := ""
+			if u.Original.Proto == "udp" {
+				port = strconv.Itoa(int(u.Original.Dst.Port()))
+			}
+			proto := map[string]string{"udp": "17", "icmp": "1", "tcp": "6"}[u.Original.Proto]
+			un = append(un, fmt.Sprintf("%s code=%d quoted=%s/%s:%s", u.Reporter, u.Code, proto, u.Original.Dst.Addr(), port))
+		}
+	}
+	slices.Sort(un)
+	un = slices.Compact(un)
+	if !slices.Equal(un, truth.ICMP.Unreachable) {
+		t.Errorf("unreachable = %v\ntshark %v", un, truth.ICMP.Unreachable)
+	}
+	// traceroute(8) printed hops 10.60.1.1, 10.60.2.2, 10.60.3.2 for both
+	// the UDP and the ICMP (-I) run; tshark shows the time-exceeded sources.
+	if len(rep.ICMP.Traceroutes) != 2 {
+		t.Fatalf("traceroutes = %+v", rep.ICMP.Traceroutes)
+	}
+	for _, tr := range rep.ICMP.Traceroutes {
+		var hops []string
+		for _, h := range tr.Hops {
+			hops = append(hops, fmt.Sprintf("%d:%s", h.TTL, h.Router))
+			if h.TTLInferred {
+				t.Errorf("%s hop %d TTL inferred; the probe is in the capture", tr.Proto, h.TTL)
+			}
+		}
+		if got := strings.Join(hops, " "); got != "1:10.60.1.1 2:10.60.2.2 3:10.60.3.2" || !tr.Reached {
+			t.Errorf("%s traceroute hops = %s reached=%v", tr.Proto, got, tr.Reached)
+		}
+	}
+	for _, u := range rep.ICMP.Unreachable {
+		if u.Original.Proto == "udp" && u.FlowID == 0 {
+			t.Errorf("port unreachable for %v not linked to its flow", u.Original)
+		}
+	}
+	kinds := map[string]attack.Finding{}
+	for _, f := range rep.Findings {
+		kinds[f.Kind] = f
+	}
+	// 20 sweep targets + 10.60.3.2 (ping/tunnel) + 10.99.0.1 = 22 hosts.
+	if f, ok := kinds["ping_sweep"]; !ok || f.Features[0].Value != 22 {
+		t.Errorf("ping_sweep = %+v", f)
+	}
+	if f, ok := kinds["icmp_tunnel"]; !ok || f.Dst.String() != "10.60.3.2" {
+		t.Errorf("icmp_tunnel = %+v", f)
+	}
+	checkEvidence(t, filepath.Join(pcaptest.TestdataDir(), name), rep.Findings)
+}
+
+// checkEvidence runs each finding's display filter through tshark and
+// compares the frames it selects with the evidence frames.
+func checkEvidence(t *testing.T, path string, fs []attack.Finding) {
+	t.Helper()
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Log("tshark not on PATH; evidence filters not checked")
+		return
+	}
+	for _, f := range fs {
+		out, err := exec.Command("tshark", "-r", path, "-Y", f.Evidence.DisplayFilter, "-T", "fields", "-e", "frame.number").Output()
+		if err != nil {
+			t.Errorf("%s: tshark -Y %q: %v", f.Kind, f.Evidence.DisplayFilter, err)
+			continue
+		}
+		var got []uint64
+		for _, l := range strings.Fields(string(out)) {
+			n, _ := strconv.ParseUint(l, 10, 64)
+			got = append(got, n)
+		}
+		if f.Evidence.FramesTotal <= len(f.Evidence.Frames) && !slices.Equal(got, f.Evidence.Frames) {
+			t.Errorf("%s: tshark -Y %q selects %v; evidence %v", f.Kind, f.Evidence.DisplayFilter, got, f.Evidence.Frames)
+		}
+		if len(got) != f.Evidence.FramesTotal {
+			t.Errorf("%s: filter selects %d frames; frames_total %d", f.Kind, len(got), f.Evidence.FramesTotal)
+		}
+	}
+}
