@@ -1,0 +1,96 @@
+package icmp
+
+import (
+	"net/netip"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/pcaptest"
+)
+
+func TestParseQuoted(t *testing.T) {
+	tests := []struct {
+		name string
+		b    []byte
+		want Quoted
+		ok   bool
+	}{
+		{"ipv4+udp", []byte{0x45, 0, 0, 28, 0x12, 0x34, 0, 0, 1, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0xb8, 0x0f, 0x82, 0x9a, 0, 8, 0, 0},
+			Quoted{Proto: flows.UDP, Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("10.0.0.2"), SrcPort: 47119, DstPort: 33434, TTL: 1, IPID: 0x1234, HasL4: true}, true},
+		{"ipv4 header only", []byte{0x45, 0, 0, 28, 0, 0, 0, 0, 1, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2},
+			Quoted{Proto: flows.TCP, Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("10.0.0.2"), TTL: 1}, true},
+		{"not ip", []byte{0x00, 1, 2}, Quoted{}, false},
+		{"short ipv6", make([]byte, 39), Quoted{}, false},
+	}
+	for _, tc := range tests {
+		got, ok := ParseQuoted(tc.b)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("%s: got %+v %v; want %+v %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestRecordedPing: icmp-5-pings.pcap in the shared corpus: tshark shows 5
+// requests each answered ("request in N"), so 0 % loss.
+func TestRecordedPing(t *testing.T) {
+	dir := pcaptest.SharedDir(t)
+	a := New(Config{})
+	pcaptest.Packets(t, filepath.Join(dir, "icmp-5-pings.pcap"), a.Observe)
+	res, fs := a.Finish()
+	if len(res.Echo) != 1 || res.Echo[0].Sent != 5 || res.Echo[0].Answered != 5 || res.Echo[0].Lost != 0 || res.Echo[0].RTTMinMS <= 0 {
+		t.Fatalf("echo = %+v", res.Echo)
+	}
+	if len(fs) != 0 {
+		t.Errorf("findings on plain pings: %+v", fs)
+	}
+}
+
+func TestNoAllocsIgnored(t *testing.T) {
+	a := New(Config{})
+	fl := &flows.Flow{ID: 1, FirstFrame: 1}
+	p := &flows.Packet{Frame: 2, Time: time.Unix(0, 0), Net: flows.NetIPv4, Src: netip.MustParseAddr("10.0.0.1"),
+		Dst: netip.MustParseAddr("10.0.0.2"), TTL: 64, Proto: flows.TCP, L4: true, SrcPort: 4000, DstPort: 443, Flags: flows.ACK, Flow: fl}
+	if n := testing.AllocsPerRun(1000, func() { a.Observe(p) }); n != 0 {
+		t.Fatalf("%v allocs per ignored packet", n)
+	}
+}
+
+func BenchmarkObserveEcho(b *testing.B) {
+	a := New(Config{})
+	req := &flows.Packet{Time: time.Unix(0, 0), Net: flows.NetIPv4, Src: netip.MustParseAddr("10.0.0.1"),
+		Dst: netip.MustParseAddr("10.0.0.2"), TTL: 64, Proto: flows.ICMP, L4: true, ICMPType: 8, ICMPID: 1, Payload: make([]byte, 56)}
+	rep := *req
+	rep.Src, rep.Dst, rep.ICMPType = req.Dst, req.Src, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		req.ICMPSeq++
+		rep.ICMPSeq = req.ICMPSeq
+		a.Observe(req)
+		a.Observe(&rep)
+	}
+}
+
+func FuzzParseQuoted(f *testing.F) {
+	pcaptest.Packets(f, filepath.Join(pcaptest.TestdataDir(), "icmp_traceroute_netns.pcap"), func(p *flows.Packet) {
+		if p.Proto == flows.ICMP && p.ICMPType != 0 && p.ICMPType != 8 {
+			f.Add(append([]byte(nil), p.Payload...))
+		}
+	})
+	f.Add(append([]byte{0x60, 0, 0, 0, 0, 8, 0, 1}, make([]byte, 48)...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		q, ok := ParseQuoted(b)
+		if ok && q.Src.Is4() != (b[0]>>4 == 4) {
+			t.Fatalf("family mismatch: %+v", q)
+		}
+		a := New(Config{})
+		for _, typ := range []uint8{3, 11, 5} {
+			a.Observe(&flows.Packet{Net: flows.NetIPv4, Proto: flows.ICMP, L4: true, ICMPType: typ, Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("10.0.0.2"), Payload: b})
+		}
+		for _, typ := range []uint8{1, 2, 3, 137, 134} {
+			a.Observe(&flows.Packet{Net: flows.NetIPv6, Proto: flows.ICMPv6, L4: true, ICMPType: typ, Src: netip.IPv6Loopback(), Dst: netip.IPv6Loopback(), Payload: b})
+		}
+		a.Finish()
+	})
+}
