@@ -343,6 +343,9 @@ func (a *Analyzer) icmp(p *flows.Packet, v6 bool) {
 	}
 	a.counts[fi][p.ICMPType]++
 	t := p.ICMPType
+	if p.Flow != nil && p.Flow.FirstFrame == p.Frame && len(a.flowIDs) < a.cfg.MaxFlowRefs {
+		a.flowIDs[p.Flow.Key()] = p.Flow.ID
+	}
 	switch {
 	case !v6 && t == 8, v6 && t == 128:
 		a.request(p, v6)
