@@ -404,13 +404,14 @@ func (a *Analyzer) v4(p *flows.Packet, m *msg) {
 			if !m.ciaddr.IsUnspecified() {
 				t.ClientAddr = m.ciaddr
 			}
-			if len(m.hostname) > 0 {
+			// set once per transaction: a repeated message allocates nothing
+			if len(m.hostname) > 0 && t.Hostname == "" {
 				t.Hostname = printable(m.hostname)
 			}
-			if len(m.vendor) > 0 {
+			if len(m.vendor) > 0 && t.VendorClass == "" {
 				t.VendorClass = printable(m.vendor)
 			}
-			if len(m.prl) > 0 {
+			if len(m.prl) > 0 && t.ParamRequestList == "" {
 				t.ParamRequestList = prlString(m.prl)
 			}
 		}
@@ -443,13 +444,13 @@ func (a *Analyzer) v4(p *flows.Packet, m *msg) {
 			if !m.yiaddr.IsUnspecified() {
 				s.Offered = addAddr(s.Offered, m.yiaddr, 16)
 			}
-			if len(m.routers) > 0 {
+			if len(m.routers) > 0 && s.Routers == nil {
 				s.Routers = addrs4(m.routers)
 			}
-			if len(m.dns) > 0 {
+			if len(m.dns) > 0 && s.DNS == nil {
 				s.DNS = addrs4(m.dns)
 			}
-			if len(m.domain) > 0 {
+			if len(m.domain) > 0 && s.Domain == "" {
 				s.Domain = printable(m.domain)
 			}
 			if m.hasLease {
@@ -462,13 +463,13 @@ func (a *Analyzer) v4(p *flows.Packet, m *msg) {
 	}
 	if t != nil {
 		t.Servers = addAddr(t.Servers, sid, 8)
-		if len(m.routers) > 0 {
+		if len(m.routers) > 0 && t.Router == nil {
 			t.Router = addrs4(m.routers)
 		}
-		if len(m.dns) > 0 {
+		if len(m.dns) > 0 && t.DNS == nil {
 			t.DNS = addrs4(m.dns)
 		}
-		if len(m.domain) > 0 {
+		if len(m.domain) > 0 && t.Domain == "" {
 			t.Domain = printable(m.domain)
 		}
 		if m.hasLease {
