@@ -30,6 +30,7 @@ func ExampleAnalyze_traceroute() {
 	// Output:
 	// 10.60.1.2 → 10.60.3.2 (udp): 1:10.60.1.1 2:10.60.2.2 3:10.60.3.2
 	// 10.60.1.2 → 10.60.3.2 (icmp): 1:10.60.1.1 2:10.60.2.2 3:10.60.3.2
+	// fd00:1::2 → fd00:3::2 (udp): 1:fd00:1::1 2:fd00:2::2 3:fd00:3::2
 }
 
 // The DHCP servers of a segment with a rogue server.
@@ -52,7 +53,7 @@ func ExampleAnalyze_dhcp() {
 		fmt.Println(f.Kind, f.Techniques[0].ID)
 	}
 	// Output:
-	// 10.50.0.66 02:00:00:00:00:02 offers [10.50.0.247] router [10.50.0.66]
 	// 10.50.0.1 02:00:00:00:00:01 offers [10.50.0.147] router [10.50.0.1]
+	// 10.50.0.66 02:00:00:00:00:02 offers [10.50.0.247] router [10.50.0.66]
 	// dhcp_rogue_server T1557.003
 }

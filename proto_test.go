@@ -139,9 +139,11 @@ func TestDHCPFloodIsNotStarvation(t *testing.T) {
 
 type protoTruth map[string]struct {
 	DHCP struct {
-		ByType  map[string]uint64 `json:"by_type"`
-		Servers []string          `json:"servers"`
-		Acks    [][2]string       `json:"acks"`
+		ByType      map[string]uint64   `json:"by_type"`
+		Servers     []string            `json:"servers"`
+		Acks        [][2]string         `json:"acks"`
+		Answers     map[string][]uint64 `json:"answers_by_server"`
+		FirstServer string              `json:"first_server"`
 	} `json:"dhcp"`
 	ARP struct {
 		Bindings   [][2]string `json:"bindings"`
@@ -152,7 +154,13 @@ type protoTruth map[string]struct {
 		TimeExceededFrom  []string          `json:"time_exceeded_sources"`
 		Unreachable       []string          `json:"unreachable"`
 		EchoRequestsByDst map[string]uint64 `json:"echo_requests_by_dst"`
+		Redirects         [][3]any          `json:"redirects"`
 	} `json:"icmp"`
+	ICMPv6 struct {
+		ByType           map[string]uint64 `json:"by_type"`
+		TimeExceededFrom []string          `json:"time_exceeded_sources"`
+		Unreachable      []string          `json:"unreachable"`
+	} `json:"icmpv6"`
 }
 
 func loadProtoTruth(t *testing.T) protoTruth {
@@ -216,11 +224,15 @@ func TestDHCPRogueRecorded(t *testing.T) {
 		t.Fatalf("no dhcp_rogue_server finding: %v", rep.Findings)
 	}
 	// Without Config.KnownServers the first server seen answering is taken
-	// as expected; here the rogue (10.50.0.66) answered first, so the
-	// legitimate 10.50.0.1 is named. The dhcp package test checks the
-	// KnownServers path, which names 10.50.0.66.
-	if rogue.Src.String() != "10.50.0.1" || !strings.Contains(rogue.Summary, "02:00:00:00:00:01") {
-		t.Errorf("rogue finding = %s", rogue.Summary)
+	// as expected and the other one is named (the dnsmasq race decides
+	// which answers first; tshark's first OFFER says which did). The dhcp
+	// package test checks the KnownServers path.
+	other := truth.DHCP.Servers[0]
+	if other == truth.DHCP.FirstServer {
+		other = truth.DHCP.Servers[1]
+	}
+	if rogue.Src.String() != other || !slices.Equal(rogue.Evidence.Frames, truth.DHCP.Answers[other]) {
+		t.Errorf("rogue finding = %s, frames %v; tshark: %s answered in %v", rogue.Summary, rogue.Evidence.Frames, other, truth.DHCP.Answers[other])
 	}
 	if f, ok := kinds["arp_spoofing"]; !ok || f.Src.String() != "10.50.0.1" {
 		t.Errorf("arp_spoofing finding = %+v", f)
@@ -241,13 +253,18 @@ func TestICMPRecorded(t *testing.T) {
 	}
 	sent := map[string]uint64{}
 	for _, e := range rep.ICMP.Echo {
-		sent[e.Dst.String()] += e.Sent
+		if e.Family == "icmp" {
+			sent[e.Dst.String()] += e.Sent
+		}
 	}
 	if fmt.Sprint(sent) != fmt.Sprint(truth.ICMP.EchoRequestsByDst) {
 		t.Errorf("echo requests by dst = %v; tshark %v", sent, truth.ICMP.EchoRequestsByDst)
 	}
 	var un []string
 	for _, u := range rep.ICMP.Unreachable {
+		if u.Family != "icmp" {
+			continue
+		}
 		for range u.Count {
 			port := ""
 			if u.Original.Proto == "udp" {
@@ -263,8 +280,14 @@ func TestICMPRecorded(t *testing.T) {
 		t.Errorf("unreachable = %v\ntshark %v", un, truth.ICMP.Unreachable)
 	}
 	// traceroute(8) printed hops 10.60.1.1, 10.60.2.2, 10.60.3.2 for both
-	// the UDP and the ICMP (-I) run; tshark shows the time-exceeded sources.
-	if len(rep.ICMP.Traceroutes) != 2 {
+	// the UDP and the ICMP (-I) run, and fd00:1::1, fd00:2::2, fd00:3::2
+	// for traceroute -6; tshark shows the time-exceeded sources.
+	wantHops := map[string]string{
+		"udp 10.60.3.2":  "1:10.60.1.1 2:10.60.2.2 3:10.60.3.2",
+		"icmp 10.60.3.2": "1:10.60.1.1 2:10.60.2.2 3:10.60.3.2",
+		"udp fd00:3::2":  "1:fd00:1::1 2:fd00:2::2 3:fd00:3::2",
+	}
+	if len(rep.ICMP.Traceroutes) != len(wantHops) {
 		t.Fatalf("traceroutes = %+v", rep.ICMP.Traceroutes)
 	}
 	for _, tr := range rep.ICMP.Traceroutes {
@@ -275,8 +298,32 @@ func TestICMPRecorded(t *testing.T) {
 				t.Errorf("%s hop %d TTL inferred; the probe is in the capture", tr.Proto, h.TTL)
 			}
 		}
-		if got := strings.Join(hops, " "); got != "1:10.60.1.1 2:10.60.2.2 3:10.60.3.2" || !tr.Reached {
-			t.Errorf("%s traceroute hops = %s reached=%v", tr.Proto, got, tr.Reached)
+		k := tr.Proto + " " + tr.Dst.String()
+		if got := strings.Join(hops, " "); got != wantHops[k] || !tr.Reached {
+			t.Errorf("%s traceroute hops = %s reached=%v; want %s", k, got, tr.Reached, wantHops[k])
+		}
+	}
+	by6, _, _ := icmpCounts(rep, "icmpv6")
+	if fmt.Sprint(by6) != fmt.Sprint(truth.ICMPv6.ByType) {
+		t.Errorf("icmpv6 types = %v; tshark %v", by6, truth.ICMPv6.ByType)
+	}
+	var un6 []string
+	for _, u := range rep.ICMP.Unreachable {
+		if u.Family == "icmpv6" {
+			un6 = append(un6, fmt.Sprintf("%s code=%d quoted=%s:%d", u.Reporter, u.Code, u.Original.Dst.Addr(), u.Original.Dst.Port()))
+		}
+	}
+	slices.Sort(un6)
+	if !slices.Equal(un6, truth.ICMPv6.Unreachable) {
+		t.Errorf("icmpv6 unreachable = %v; tshark %v", un6, truth.ICMPv6.Unreachable)
+	}
+	if len(rep.ICMP.Redirects) != len(truth.ICMP.Redirects) {
+		t.Fatalf("redirects = %+v; tshark %v", rep.ICMP.Redirects, truth.ICMP.Redirects)
+	}
+	for i, r := range rep.ICMP.Redirects {
+		w := truth.ICMP.Redirects[i]
+		if float64(r.Frame) != w[0].(float64) || r.Router.String() != w[1] || r.Gateway.String() != w[2] || r.Dest.String() != "10.60.9.1" {
+			t.Errorf("redirect %+v; tshark %v (destination 10.60.9.1 by the script)", r, w)
 		}
 	}
 	for _, u := range rep.ICMP.Unreachable {
@@ -288,12 +335,16 @@ func TestICMPRecorded(t *testing.T) {
 	for _, f := range rep.Findings {
 		kinds[f.Kind] = f
 	}
-	// 20 sweep targets + 10.60.3.2 (ping/tunnel) + 10.99.0.1 = 22 hosts.
-	if f, ok := kinds["ping_sweep"]; !ok || f.Features[0].Value != 22 {
+	// 20 sweep targets + 10.60.3.2 (ping/tunnel) + 10.60.9.1 (redirected)
+	// + 10.99.0.1 = 23 hosts, as tshark's echo requests by destination.
+	if f, ok := kinds["ping_sweep"]; !ok || f.Features[0].Value != float64(len(truth.ICMP.EchoRequestsByDst)) {
 		t.Errorf("ping_sweep = %+v", f)
 	}
 	if f, ok := kinds["icmp_tunnel"]; !ok || f.Dst.String() != "10.60.3.2" {
 		t.Errorf("icmp_tunnel = %+v", f)
+	}
+	if f, ok := kinds["icmp_redirect"]; !ok || f.Evidence.FramesTotal != len(truth.ICMP.Redirects) {
+		t.Errorf("icmp_redirect = %+v", f)
 	}
 	checkEvidence(t, filepath.Join(pcaptest.TestdataDir(), name), rep.Findings)
 }

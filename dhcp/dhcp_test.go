@@ -83,8 +83,8 @@ func TestStarvation(t *testing.T) {
 	}
 }
 
-// TestKnownServers reads the dnsmasq recording, where the rogue 10.50.0.66
-// answered first: with KnownServers it is the one named.
+// TestKnownServers reads the dnsmasq recording: with KnownServers the rogue
+// 10.50.0.66 is named whichever server answered first.
 func TestKnownServers(t *testing.T) {
 	a := New(Config{KnownServers: []netip.Addr{netip.MustParseAddr("10.50.0.1")}})
 	pcaptest.Packets(t, filepath.Join(pcaptest.TestdataDir(), "dhcp_rogue_dnsmasq.pcap"), a.Observe)
@@ -96,8 +96,9 @@ func TestKnownServers(t *testing.T) {
 	if f.Kind != "dhcp_rogue_server" || f.Src != netip.MustParseAddr("10.50.0.66") {
 		t.Fatalf("finding = %+v", f)
 	}
-	// tshark: frames 2, 5, 7, 10 are the OFFERs and ACKs with server id 10.50.0.66
-	if !slices.Equal(f.Evidence.Frames, []uint64{2, 5, 7, 10}) {
+	// tshark (testdata/proto_truth.json): frames 3, 7, 10 are the OFFERs
+	// and ACKs with server id 10.50.0.66
+	if !slices.Equal(f.Evidence.Frames, []uint64{3, 7, 10}) {
 		t.Errorf("evidence frames = %v", f.Evidence.Frames)
 	}
 	if !slices.ContainsFunc(f.Features, func(x attack.Feature) bool { return x.Name == "server_mac" && x.Text == "02:00:00:00:00:02" }) {

@@ -808,6 +808,6 @@ func (a *Analyzer) redirectFinding() attack.Finding {
 		Src:     r0.Router, Dst: r0.Target, First: r0.Time, Last: a.redirects[len(a.redirects)-1].Time,
 		Techniques: []attack.TechniqueRef{attack.Tech("T1557", 0.5)},
 		Features:   []attack.Feature{{Name: "redirects", Value: float64(a.redirectFrames.Total())}, {Name: "gateway", Text: r0.Gateway.String()}},
-		Evidence:   a.redirectFrames.Evidence("icmp.type===5 || icmpv6.type===137"),
+		Evidence:   a.redirectFrames.Evidence("icmp.type#1==5 || icmpv6.type#1==137"), // #1: the outer ICMP header, not the quoted one
 	}
 }

@@ -8,16 +8,20 @@
 #                             the rogue host sends gratuitous ARP replies
 #                             claiming 10.50.0.1 (ARP spoofing)
 #   icmp_traceroute_netns.pcap h1 — r1 — r2 — h2: ping, UDP and ICMP
-#                             traceroute, a closed UDP port, an unroutable
-#                             network, a ping sweep of 20 hosts, and 20
-#                             random-payload echo requests (tunnel-like)
+#                             traceroute, a closed UDP port (IPv4 and IPv6:
+#                             ping -6, traceroute -6), an ICMP redirect from
+#                             r1, an unroutable network, a ping sweep of 20
+#                             hosts, and 20 random-payload echo requests
+#
+# Truth: testdata/record/truth_proto.py writes testdata/proto_truth.json
+# from tshark's view of both files.
 #
 # Usage: testdata/record/record_proto.sh [outdir]   (default testdata/)
 set -eu
 OUT=$(realpath "${1:-$(dirname "$0")/..}")
 P=pp_
 cleanup() {
-	for n in sw srv rog cli h1 r1 r2 h2; do ip netns del $P$n 2>/dev/null || true; done
+	for n in sw srv rog cli h1 h3 r1 r2 h2; do ip netns del $P$n 2>/dev/null || true; done
 	rm -rf /tmp/${P}rec
 }
 trap cleanup EXIT
@@ -76,25 +80,47 @@ kill $TD 2>/dev/null || true
 wait $TD 2>/dev/null || true
 cp $T/dhcp.pcap "$OUT/dhcp_rogue_dnsmasq.pcap"
 
-# ---------- ICMP: h1 — r1 — r2 — h2 ----------
-for n in h1 r1 r2 h2; do ip netns add $P$n; ip -n $P$n link set lo up; done
+# ---------- ICMP: h1 (+h3) — r1 — r2 — h2, IPv4 and IPv6 ----------
+# r1 bridges h1 and h3 on one segment; r1 routes 10.60.9.0/24 via h3, so a
+# packet from h1 to 10.60.9.1 leaves r1 on the interface it came in on and
+# r1 sends h1 an ICMP redirect.
+for n in h1 h3 r1 r2 h2; do ip netns add $P$n; ip -n $P$n link set lo up; done
+ip -n ${P}r1 link add br0 type bridge
 ip link add name eth0 netns ${P}h1 type veth peer name a netns ${P}r1
+ip link add name eth0 netns ${P}h3 type veth peer name c netns ${P}r1
 ip link add name b netns ${P}r1 type veth peer name a netns ${P}r2
 ip link add name b netns ${P}r2 type veth peer name eth0 netns ${P}h2
+ip -n ${P}r1 link set dev a master br0
+ip -n ${P}r1 link set dev c master br0
 ip -n ${P}h1 addr add 10.60.1.2/24 dev eth0
-ip -n ${P}r1 addr add 10.60.1.1/24 dev a
+ip -n ${P}h3 addr add 10.60.1.3/24 dev eth0
+ip -n ${P}r1 addr add 10.60.1.1/24 dev br0
 ip -n ${P}r1 addr add 10.60.2.1/24 dev b
 ip -n ${P}r2 addr add 10.60.2.2/24 dev a
 ip -n ${P}r2 addr add 10.60.3.1/24 dev b
 ip -n ${P}h2 addr add 10.60.3.2/24 dev eth0
-for x in "h1 eth0" "r1 a" "r1 b" "r2 a" "r2 b" "h2 eth0"; do set -- $x; ip -n $P$1 link set dev $2 up; done
+ip -n ${P}h1 addr add fd00:1::2/64 dev eth0 nodad
+ip -n ${P}r1 addr add fd00:1::1/64 dev br0 nodad
+ip -n ${P}r1 addr add fd00:2::1/64 dev b nodad
+ip -n ${P}r2 addr add fd00:2::2/64 dev a nodad
+ip -n ${P}r2 addr add fd00:3::1/64 dev b nodad
+ip -n ${P}h2 addr add fd00:3::2/64 dev eth0 nodad
+for x in "h1 eth0" "h3 eth0" "r1 a" "r1 c" "r1 br0" "r1 b" "r2 a" "r2 b" "h2 eth0"; do set -- $x; ip -n $P$1 link set dev $2 up; done
 ip -n ${P}h1 route add default via 10.60.1.1
+ip -n ${P}h3 route add default via 10.60.1.1
 ip -n ${P}h2 route add default via 10.60.3.1
 ip -n ${P}r1 route add 10.60.3.0/24 via 10.60.2.2
+ip -n ${P}r1 route add 10.60.9.0/24 via 10.60.1.3
 ip -n ${P}r2 route add 10.60.1.0/24 via 10.60.2.1
-for r in r1 r2; do ip netns exec $P$r sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0; done
-ip netns exec ${P}h2 sysctl -qw net.ipv4.icmp_ratelimit=0
-ip netns exec ${P}h1 timeout 60 tcpdump -U -i eth0 -w $T/icmp.pcap -s 1500 'icmp or udp' 2>/dev/null &
+ip -n ${P}h1 -6 route add default via fd00:1::1
+ip -n ${P}h2 -6 route add default via fd00:3::1
+ip -n ${P}r1 -6 route add fd00:3::/64 via fd00:2::2
+ip -n ${P}r2 -6 route add fd00:1::/64 via fd00:2::1
+for r in r1 r2; do
+	ip netns exec $P$r sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 net.ipv6.conf.all.forwarding=1 net.ipv6.icmp.ratelimit=0
+done
+ip netns exec ${P}h2 sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
+ip netns exec ${P}h1 timeout 60 tcpdump -U -i eth0 -w $T/icmp.pcap -s 1500 'icmp or udp or icmp6' 2>/dev/null &
 TD=$!
 sleep 1
 H="ip netns exec ${P}h1"
@@ -103,6 +129,12 @@ $H timeout 20 traceroute -n -q 1 -w 1 -m 5 10.60.3.2 || true
 $H timeout 20 traceroute -I -n -q 1 -w 1 -m 5 10.60.3.2 || true
 # a closed UDP port on h2
 $H python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"probe", ("10.60.3.2", 9999))'
+# IPv6: ping, UDP traceroute, a closed UDP port
+$H ping -6 -c 2 -i 0.2 fd00:3::2 >/dev/null
+$H timeout 20 traceroute -6 -n -q 1 -w 1 -m 5 fd00:3::2 || true
+$H python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.sendto(b"probe", ("fd00:3::2", 9999))'
+# r1 redirects h1 to h3 for 10.60.9.0/24
+$H ping -c 2 -i 0.2 -W 1 10.60.9.1 >/dev/null || true
 # a network r1 has no route to
 $H ping -c 1 -W 1 10.99.0.1 >/dev/null || true
 # ping sweep of 20 hosts beyond r2 (no answers; r2 may report host unreachable)

@@ -16,7 +16,11 @@ servers = sorted({r[0] for r in fields(f, "(dhcp.option.dhcp==2 || dhcp.option.d
 acks = sorted({(r[0], r[1]) for r in fields(f, "dhcp.option.dhcp==5", "dhcp.hw.mac_addr", "dhcp.ip.your")})
 arp = sorted({(r[0], r[1]) for r in fields(f, "arp", "arp.src.proto_ipv4", "arp.src.hw_mac")})
 grat = len(fields(f, "arp.isgratuitous==1 || (arp.opcode==2 && eth.dst==ff:ff:ff:ff:ff:ff)", "frame.number"))
-T[f.split("/")[1]] = {"dhcp": {"by_type": by, "servers": servers, "acks": acks},
+answers = collections.defaultdict(list)
+for r in fields(f, "(dhcp.option.dhcp==2 || dhcp.option.dhcp==5 || dhcp.option.dhcp==6)", "frame.number", "dhcp.option.dhcp_server_id"):
+    answers[r[1]].append(int(r[0]))
+first = min(answers, key=lambda k: answers[k][0])
+T[f.split("/")[1]] = {"dhcp": {"by_type": by, "servers": servers, "acks": acks, "answers_by_server": answers, "first_server": first},
                       "arp": {"bindings": arp, "gratuitous": grat}}
 f = "testdata/icmp_traceroute_netns.pcap"
 by = collections.Counter(r[0] for r in fields(f, "icmp", "icmp.type"))
@@ -30,5 +34,11 @@ T[f.split("/")[1]] = {"icmp": {
     # ip.src of the error, code, then the quoted header's protocol, destination and UDP port
     "unreachable": sorted(set("%s code=%s quoted=%s/%s:%s" % (r[0].split(",")[0], r[1].split(",")[0], r[2].split(",")[-1], r[3].split(",")[-1], r[4]) for r in un)),
     "echo_requests_by_dst": collections.Counter(r[1] for r in fields(f, "icmp", "icmp.type", "ip.dst") if r[0] == "8"),
+    "redirects": [[int(r[0]), r[1], r[2]] for r in fields(f, "icmp.type==5", "frame.number", "ip.src", "icmp.redir_gw")],
+}, "icmpv6": {
+    "by_type": collections.Counter(r[0] for r in fields(f, "icmpv6", "icmpv6.type")),
+    "time_exceeded_sources": [r[0] for r in fields(f, "icmpv6.type==3", "ipv6.src")],
+    "unreachable": sorted(set("%s code=%s quoted=%s:%s" % (r[0].split(",")[0], r[1].split(",")[0], r[2].split(",")[-1], r[3])
+                              for r in fields(f, "icmpv6.type==1", "ipv6.src", "icmpv6.code", "ipv6.dst", "udp.dstport", occ="a"))),
 }}
 json.dump(T, open("testdata/proto_truth.json", "w"), indent=1, sort_keys=True)
