@@ -47,13 +47,14 @@ func ExampleAnalyze_dhcp() {
 		return
 	}
 	for _, s := range rep.DHCP.Servers {
-		fmt.Println(s.Addr, s.MAC, "offers", s.Offered, "router", s.Routers)
+		fmt.Println(s.Addr, s.MAC, "offers", s.Offered, "router", s.Routers, "dhcpv6", s.V6)
 	}
 	for _, f := range rep.Findings {
 		fmt.Println(f.Kind, f.Techniques[0].ID)
 	}
 	// Output:
-	// 10.50.0.1 02:00:00:00:00:01 offers [10.50.0.147] router [10.50.0.1]
-	// 10.50.0.66 02:00:00:00:00:02 offers [10.50.0.247] router [10.50.0.66]
+	// 10.50.0.66 02:00:00:00:00:02 offers [10.50.0.247] router [10.50.0.66] dhcpv6 false
+	// 10.50.0.1 02:00:00:00:00:01 offers [10.50.0.147] router [10.50.0.1] dhcpv6 false
+	// fe80::ff:fe00:1 02:00:00:00:00:01 offers [fd00:50::151] router [] dhcpv6 true
 	// dhcp_rogue_server T1557.003
 }

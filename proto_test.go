@@ -144,6 +144,8 @@ type protoTruth map[string]struct {
 		Acks        [][2]string         `json:"acks"`
 		Answers     map[string][]uint64 `json:"answers_by_server"`
 		FirstServer string              `json:"first_server"`
+		V6ByType    map[string]uint64   `json:"v6_by_type"`
+		RASources   []string            `json:"ra_sources"`
 	} `json:"dhcp"`
 	ARP struct {
 		Bindings   [][2]string `json:"bindings"`
@@ -190,9 +192,23 @@ func TestDHCPRogueRecorded(t *testing.T) {
 			t.Errorf("dhcp %s = %d; tshark %d", k, rep.DHCP.Messages[k], v)
 		}
 	}
+	if fmt.Sprint(rep.DHCP.V6Messages) != fmt.Sprint(truth.DHCP.V6ByType) {
+		t.Errorf("dhcpv6 = %v; tshark %v", rep.DHCP.V6Messages, truth.DHCP.V6ByType)
+	}
+	var routers []string
+	if rep.ICMP != nil {
+		for _, r := range rep.ICMP.Routers {
+			routers = append(routers, r.Addr.String())
+		}
+	}
+	if !slices.Equal(routers, truth.DHCP.RASources) {
+		t.Errorf("IPv6 routers = %v; tshark router advertisements from %v", routers, truth.DHCP.RASources)
+	}
 	var servers []string
 	for _, s := range rep.DHCP.Servers {
-		servers = append(servers, s.Addr.String())
+		if !s.V6 {
+			servers = append(servers, s.Addr.String())
+		}
 	}
 	slices.Sort(servers)
 	if !slices.Equal(servers, truth.DHCP.Servers) {

@@ -2,7 +2,9 @@ package dhcp
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -96,10 +98,22 @@ func TestKnownServers(t *testing.T) {
 	if f.Kind != "dhcp_rogue_server" || f.Src != netip.MustParseAddr("10.50.0.66") {
 		t.Fatalf("finding = %+v", f)
 	}
-	// tshark (testdata/proto_truth.json): frames 3, 7, 10 are the OFFERs
-	// and ACKs with server id 10.50.0.66
-	if !slices.Equal(f.Evidence.Frames, []uint64{3, 7, 10}) {
-		t.Errorf("evidence frames = %v", f.Evidence.Frames)
+	// tshark (testdata/proto_truth.json): the OFFERs and ACKs with server
+	// id 10.50.0.66
+	raw, err := os.ReadFile(filepath.Join(pcaptest.TestdataDir(), "proto_truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth map[string]struct {
+		DHCP struct {
+			Answers map[string][]uint64 `json:"answers_by_server"`
+		} `json:"dhcp"`
+	}
+	if err := json.Unmarshal(raw, &truth); err != nil {
+		t.Fatal(err)
+	}
+	if want := truth["dhcp_rogue_dnsmasq.pcap"].DHCP.Answers["10.50.0.66"]; !slices.Equal(f.Evidence.Frames, want) {
+		t.Errorf("evidence frames = %v; tshark %v", f.Evidence.Frames, want)
 	}
 	if !slices.ContainsFunc(f.Features, func(x attack.Feature) bool { return x.Name == "server_mac" && x.Text == "02:00:00:00:00:02" }) {
 		t.Errorf("features = %+v", f.Features)

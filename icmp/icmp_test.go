@@ -94,3 +94,44 @@ func FuzzParseQuoted(f *testing.F) {
 		a.Finish()
 	})
 }
+
+func echo(frame uint64, t time.Time, src, dst string, typ uint8, seq uint16, payload []byte) *flows.Packet {
+	return &flows.Packet{Frame: frame, Time: t, Net: flows.NetIPv4, Src: netip.MustParseAddr(src), Dst: netip.MustParseAddr(dst),
+		TTL: 64, Proto: flows.ICMP, L4: true, ICMPType: typ, ICMPID: 7, ICMPSeq: seq, Payload: payload}
+}
+
+// TestFlood: 2000 requests in 2 s (1000/s) is a flood; the default needs
+// 1000 requests at 100/s.
+func TestFlood(t *testing.T) {
+	a := New(Config{})
+	t0 := time.Unix(1000, 0)
+	for i := range 2000 {
+		a.Observe(echo(uint64(i+1), t0.Add(time.Duration(i)*time.Millisecond), "10.0.0.1", "10.0.0.2", 8, uint16(i), make([]byte, 56)))
+	}
+	_, fs := a.Finish()
+	if len(fs) != 1 || fs[0].Kind != "icmp_flood" || fs[0].Evidence.FramesTotal != 2000 {
+		t.Fatalf("findings = %+v", fs)
+	}
+}
+
+// TestNotMirrored: replies that carry other data than their requests (an
+// ICMP tunnel server answering) are counted and make a finding together
+// with varying sizes.
+func TestNotMirrored(t *testing.T) {
+	a := New(Config{})
+	t0 := time.Unix(1000, 0)
+	n := uint64(0)
+	for i := range 10 {
+		n++
+		a.Observe(echo(n, t0.Add(time.Duration(i)*time.Second), "10.0.0.1", "10.0.0.2", 8, uint16(i), make([]byte, 20+10*i)))
+		n++
+		a.Observe(echo(n, t0.Add(time.Duration(i)*time.Second+time.Millisecond), "10.0.0.2", "10.0.0.1", 0, uint16(i), []byte("other data")))
+	}
+	res, fs := a.Finish()
+	if res.Echo[0].NotMirrored != 10 || res.Echo[0].Answered != 10 || res.Echo[0].RTTAvgMS != 1 {
+		t.Fatalf("echo = %+v", res.Echo[0])
+	}
+	if len(fs) != 1 || fs[0].Kind != "icmp_tunnel" || fs[0].Evidence.FramesTotal != 20 {
+		t.Fatalf("findings = %+v", fs)
+	}
+}

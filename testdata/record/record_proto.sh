@@ -5,8 +5,10 @@
 #   dhcp_rogue_dnsmasq.pcap   two dnsmasq DHCP servers on one bridge (the
 #                             legitimate 10.50.0.1 and a rogue 10.50.0.66),
 #                             a busybox udhcpc client, a dhclient client, then
-#                             the rogue host sends gratuitous ARP replies
-#                             claiming 10.50.0.1 (ARP spoofing)
+#                             a dhclient -6 DHCPv6 exchange (dnsmasq with
+#                             router advertisements), then the rogue host
+#                             sends gratuitous ARP replies claiming
+#                             10.50.0.1 (ARP spoofing)
 #   icmp_traceroute_netns.pcap h1 — r1 — r2 — h2: ping, UDP and ICMP
 #                             traceroute, a closed UDP port (IPv4 and IPv6:
 #                             ping -6, traceroute -6), an ICMP redirect from
@@ -30,7 +32,11 @@ mkdir -p /tmp/${P}rec
 T=/tmp/${P}rec
 
 # ---------- DHCP + ARP segment ----------
-for n in sw srv rog cli; do ip netns add $P$n; ip -n $P$n link set lo up; done
+for n in sw srv rog cli; do
+	ip netns add $P$n
+	ip -n $P$n link set lo up
+	ip netns exec $P$n sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+done
 ip -n ${P}sw link add br0 type bridge
 ip -n ${P}sw link set br0 up
 i=0
@@ -41,11 +47,13 @@ for n in srv rog cli; do
 	ip -n $P$n link set eth0 up
 done
 ip -n ${P}srv addr add 10.50.0.1/24 dev eth0
+ip -n ${P}srv addr add fd00:50::1/64 dev eth0 nodad
 ip -n ${P}rog addr add 10.50.0.66/24 dev eth0
-ip netns exec ${P}sw timeout 40 tcpdump -U -i br0 -w $T/dhcp.pcap -s 400 'udp port 67 or udp port 68 or arp' 2>/dev/null &
+ip netns exec ${P}sw timeout 50 tcpdump -U -i br0 -w $T/dhcp.pcap -s 400 'udp port 67 or udp port 68 or udp port 546 or udp port 547 or arp or icmp6' 2>/dev/null &
 TD=$!
 sleep 1
 ip netns exec ${P}srv timeout 30 dnsmasq -k -p 0 --dhcp-range=10.50.0.100,10.50.0.150,255.255.255.0,12h \
+	--dhcp-range=fd00:50::100,fd00:50::1ff,64,1h --enable-ra \
 	--dhcp-option=option:router,10.50.0.1 --dhcp-option=option:dns-server,10.50.0.1 --domain=lab.test \
 	--no-ping --dhcp-leasefile=$T/srv.leases --pid-file=$T/srv.pid -i eth0 --bind-interfaces 2>/dev/null &
 S1=$!
@@ -57,6 +65,9 @@ sleep 2
 ip netns exec ${P}cli timeout 10 busybox udhcpc -i eth0 -n -q -t 3 -T 2 -x hostname:labclient -s /bin/true || true
 sleep 1
 ip netns exec ${P}cli timeout 10 dhclient -1 -v -sf /bin/true -lf $T/cli.leases -pf $T/cli.pid eth0 2>&1 | tail -3 || true
+sleep 1
+# DHCPv6 from the legitimate server (dnsmasq also sends router advertisements)
+ip netns exec ${P}cli timeout 10 dhclient -6 -1 -v -sf /bin/true -lf $T/cli6.leases -pf $T/cli6.pid eth0 2>&1 | tail -3 || true
 sleep 1
 # the legitimate server's ARP: 10.50.0.1 is at 02:00:00:00:00:01
 ip netns exec ${P}srv ping -c 1 -W 1 10.50.0.66 >/dev/null || true

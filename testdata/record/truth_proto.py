@@ -14,13 +14,18 @@ names = {"1": "DISCOVER", "2": "OFFER", "3": "REQUEST", "4": "DECLINE", "5": "AC
 by = collections.Counter(names[r[0]] for r in fields(f, "dhcp", "dhcp.option.dhcp"))
 servers = sorted({r[0] for r in fields(f, "(dhcp.option.dhcp==2 || dhcp.option.dhcp==5 || dhcp.option.dhcp==6)", "dhcp.option.dhcp_server_id")})
 acks = sorted({(r[0], r[1]) for r in fields(f, "dhcp.option.dhcp==5", "dhcp.hw.mac_addr", "dhcp.ip.your")})
+v6names = {"1": "SOLICIT", "2": "ADVERTISE", "3": "REQUEST", "4": "CONFIRM", "5": "RENEW", "6": "REBIND", "7": "REPLY",
+           "8": "RELEASE", "9": "DECLINE", "10": "RECONFIGURE", "11": "INFORMATION-REQUEST", "12": "RELAY-FORW", "13": "RELAY-REPL"}
+by6 = collections.Counter(v6names[r[0]] for r in fields(f, "dhcpv6", "dhcpv6.msgtype"))
+ra = sorted({r[0] for r in fields(f, "icmpv6.type==134", "ipv6.src")})
 arp = sorted({(r[0], r[1]) for r in fields(f, "arp", "arp.src.proto_ipv4", "arp.src.hw_mac")})
 grat = len(fields(f, "arp.isgratuitous==1 || (arp.opcode==2 && eth.dst==ff:ff:ff:ff:ff:ff)", "frame.number"))
 answers = collections.defaultdict(list)
 for r in fields(f, "(dhcp.option.dhcp==2 || dhcp.option.dhcp==5 || dhcp.option.dhcp==6)", "frame.number", "dhcp.option.dhcp_server_id"):
     answers[r[1]].append(int(r[0]))
 first = min(answers, key=lambda k: answers[k][0])
-T[f.split("/")[1]] = {"dhcp": {"by_type": by, "servers": servers, "acks": acks, "answers_by_server": answers, "first_server": first},
+T[f.split("/")[1]] = {"dhcp": {"by_type": by, "servers": servers, "acks": acks, "answers_by_server": answers, "first_server": first,
+                               "v6_by_type": by6, "ra_sources": ra},
                       "arp": {"bindings": arp, "gratuitous": grat}}
 f = "testdata/icmp_traceroute_netns.pcap"
 by = collections.Counter(r[0] for r in fields(f, "icmp", "icmp.type"))
