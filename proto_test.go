@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pcapai/pcapai/attack"
 	"github.com/pcapai/pcapai/internal/pcaptest"
@@ -231,6 +232,12 @@ func TestDHCPRogueRecorded(t *testing.T) {
 	if rep.ARP.Gratuitous != truth.ARP.Gratuitous {
 		t.Errorf("gratuitous = %d; tshark %d", rep.ARP.Gratuitous, truth.ARP.Gratuitous)
 	}
+	for _, fl := range rep.Flows {
+		dp := fl.Dst.Port()
+		if (dp == 67 || dp == 547) && fl.App != "dhcp" {
+			t.Errorf("flow %d %v → %v: App = %q; want dhcp", fl.ID, fl.Src, fl.Dst, fl.App)
+		}
+	}
 	kinds := map[string]attack.Finding{}
 	for _, f := range rep.Findings {
 		kinds[f.Kind] = f
@@ -389,6 +396,41 @@ func checkEvidence(t *testing.T, path string, fs []attack.Finding) {
 		}
 		if len(got) != f.Evidence.FramesTotal {
 			t.Errorf("%s: filter selects %d frames; frames_total %d", f.Kind, len(got), f.Evidence.FramesTotal)
+		}
+	}
+}
+
+// TestProtoNoAllocs: a packet of a known flow costs the dhcp, icmp and arp
+// modules no allocation. Frames of the ICMP recording (tshark): 1 router
+// solicitation, 2 echo request, 3 its reply, 8 a UDP traceroute probe with
+// TTL 1, 9 its time exceeded; each is seen once before the measurement.
+func TestProtoNoAllocs(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(pcaptest.TestdataDir(), "icmp_traceroute_netns.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames [][]byte
+	for range 9 {
+		rec, err := r.cf.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, slices.Clone(rec.Data))
+	}
+	e, err := newEngine(Options{noRecover: true, Modules: []string{ModDHCP, ModICMP, ModARP}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 1, 2, 7, 8} {
+		data := frames[i]
+		e.dec.Decode(data, 1, uint64(i+1), time.Unix(0, 0).UTC(), len(data), 0, &e.pkt)
+		e.observe(&e.pkt)
+		if n := testing.AllocsPerRun(1000, func() { e.observe(&e.pkt) }); n != 0 {
+			t.Errorf("frame %d: %v allocs per packet; want 0", i+1, n)
 		}
 	}
 }

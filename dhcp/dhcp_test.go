@@ -173,3 +173,21 @@ func FuzzParseV4(f *testing.F) {
 		a.Finish()
 	})
 }
+
+// TestPoolExhausted: a server answers one client, then 25 DISCOVERs from
+// other clients get no OFFER.
+func TestPoolExhausted(t *testing.T) {
+	a := New(Config{StarvationClients: 1000})
+	srv := netip.MustParseAddr("10.0.0.1")
+	mac0 := [6]byte{2, 0, 0, 0, 0, 1}
+	a.Observe(pkt(1, t0, netip.IPv4Unspecified(), 68, 67, mac0, build(1, Discover, 1, mac0, netip.Addr{})))
+	a.Observe(pkt(2, t0, srv, 67, 68, [6]byte{2, 1, 1, 1, 1, 1}, build(2, Offer, 1, mac0, netip.MustParseAddr("10.0.0.50"), opt(54, 10, 0, 0, 1))))
+	for i := range 25 {
+		mac := [6]byte{2, 0, 0, 0, 1, byte(i)}
+		a.Observe(pkt(uint64(i+3), t0.Add(time.Second), netip.IPv4Unspecified(), 68, 67, mac, build(1, Discover, uint32(100+i), mac, netip.Addr{})))
+	}
+	_, fs := a.Finish()
+	if len(fs) != 1 || fs[0].Kind != "dhcp_pool_exhausted" || fs[0].Evidence.FramesTotal != 25 {
+		t.Fatalf("findings = %+v", fs)
+	}
+}

@@ -175,7 +175,7 @@ func (a *Analyzer) Finish() (*Result, []attack.Finding) {
 	return &r, out
 }
 
-func span(bs []*binding) (first, last time.Time, fs attack.FrameSet) {
+func span(bs []*binding) (first, last time.Time) {
 	for _, b := range bs {
 		if first.IsZero() || b.First.Before(first) {
 			first = b.First
@@ -189,7 +189,7 @@ func span(bs []*binding) (first, last time.Time, fs attack.FrameSet) {
 
 func (a *Analyzer) conflict(ip netip.Addr, bs []*binding) attack.Finding {
 	slices.SortFunc(bs, func(x, y *binding) int { return cmp.Compare(x.FirstFrame, y.FirstFrame) })
-	first, last, _ := span(bs)
+	first, last := span(bs)
 	var macs []string
 	fs := attack.FrameSet{Max: a.cfg.MaxFrames}
 	var grat uint64
@@ -228,7 +228,7 @@ func (a *Analyzer) conflict(ip netip.Addr, bs []*binding) attack.Finding {
 
 func (a *Analyzer) manyIPs(mac [6]byte, bs []*binding) attack.Finding {
 	slices.SortFunc(bs, func(x, y *binding) int { return cmp.Compare(x.FirstFrame, y.FirstFrame) })
-	first, last, _ := span(bs)
+	first, last := span(bs)
 	var all []uint64
 	total := 0
 	for _, b := range bs {
