@@ -428,10 +428,9 @@ func (a *Analyzer) request(p *flows.Packet, v6 bool) {
 	}
 	id := uint32(p.ICMPID)<<16 | uint32(p.ICMPSeq)
 	if _, ok := pr.out[id]; !ok && len(pr.out) >= a.cfg.MaxOutstanding {
-		pr.evicted++ // counted as lost: never matched
-	} else {
-		pr.out[id] = outReq{p.Time, p.Frame, maphash.Bytes(a.seed, p.Payload)}
+		pr.evict(p.Time)
 	}
+	pr.out[id] = outReq{p.Time, p.Frame, maphash.Bytes(a.seed, p.Payload)}
 	// sweep: one source, many targets
 	s := a.sweep[p.Src]
 	if s == nil {
@@ -455,6 +454,32 @@ func (a *Analyzer) request(p *flows.Packet, v6 bool) {
 		}
 		a.addProbe(probeKey{p.Src, p.Dst, proto, id}, p)
 	}
+}
+
+// replyTimeout is how long an echo request waits for its reply once the
+// outstanding table of its pair is full.
+const replyTimeout = 10 * time.Second
+
+// evict makes room in a full outstanding table: requests older than
+// replyTimeout go (they are lost), else the oldest one. It runs only when
+// the table is full, over at most MaxOutstanding entries.
+func (pr *pair) evict(now time.Time) {
+	var oldest uint32
+	var ot time.Time
+	n := len(pr.out)
+	for id, rq := range pr.out {
+		if now.Sub(rq.t) > replyTimeout {
+			delete(pr.out, id)
+			continue
+		}
+		if ot.IsZero() || rq.t.Before(ot) {
+			oldest, ot = id, rq.t
+		}
+	}
+	if len(pr.out) == n {
+		delete(pr.out, oldest)
+	}
+	pr.evicted += uint64(n - len(pr.out))
 }
 
 func (a *Analyzer) reply(p *flows.Packet, v6 bool) {

@@ -135,3 +135,25 @@ func TestNotMirrored(t *testing.T) {
 		t.Fatalf("findings = %+v", fs)
 	}
 }
+
+// TestOutstandingBounded: 300 lost requests then 10 answered ones with
+// MaxOutstanding 256: the later pairs still match.
+func TestOutstandingBounded(t *testing.T) {
+	a := New(Config{})
+	t0 := time.Unix(1000, 0)
+	n := uint64(0)
+	for i := range 300 {
+		n++
+		a.Observe(echo(n, t0.Add(time.Duration(i)*time.Second), "10.0.0.1", "10.0.0.2", 8, uint16(i), nil))
+	}
+	for i := 300; i < 310; i++ {
+		n++
+		a.Observe(echo(n, t0.Add(time.Duration(i)*time.Second), "10.0.0.1", "10.0.0.2", 8, uint16(i), nil))
+		n++
+		a.Observe(echo(n, t0.Add(time.Duration(i)*time.Second+time.Millisecond), "10.0.0.2", "10.0.0.1", 0, uint16(i), nil))
+	}
+	res, _ := a.Finish()
+	if e := res.Echo[0]; e.Sent != 310 || e.Answered != 10 || e.Lost != 300 {
+		t.Fatalf("echo = %+v", e)
+	}
+}
