@@ -434,3 +434,32 @@ func TestProtoNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreachableQuotedShared: the quoted datagrams of unreachables in the
+// shared corpus, as tshark -E occurrence=a shows them (inner ip/tcp/udp
+// fields of the ICMP error).
+func TestUnreachableQuotedShared(t *testing.T) {
+	dir := pcaptest.SharedDir(t)
+	tests := []struct {
+		file, want string
+	}{
+		// tshark: frames 26 28 29 30, ip.src 192.168.1.1, icmp.mtu 1492, quoted tcp 1470 → 25
+		{"smtp.pcap", "192.168.1.1 fragmentation-needed tcp 10.10.1.4:1470→74.53.140.153:25 mtu=1492 frames=[26 28 29 30]"},
+		// tshark: frames 34 36, quoted udp 37675 → 53 (inside GRE)
+		{"gre-sample.pcap", "172.28.2.3 port-unreachable udp 66.59.111.190:37675→172.28.2.3:53 mtu=0 frames=[34 36]"},
+	}
+	for _, tc := range tests {
+		rep := analyzeProto(t, filepath.Join(dir, tc.file))
+		if rep.ICMP == nil || len(rep.ICMP.Unreachable) != 1 {
+			t.Fatalf("%s: unreachable = %+v", tc.file, rep.ICMP)
+		}
+		u := rep.ICMP.Unreachable[0]
+		got := fmt.Sprintf("%s %s %s %s→%s mtu=%d frames=%v", u.Reporter, u.CodeName, u.Original.Proto, u.Original.Src, u.Original.Dst, u.NextHopMTU, u.Frames)
+		if got != tc.want {
+			t.Errorf("%s: got %s\nwant %s", tc.file, got, tc.want)
+		}
+		if u.FlowID == 0 {
+			t.Errorf("%s: quoted datagram not linked to its flow", tc.file)
+		}
+	}
+}
