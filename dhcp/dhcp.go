@@ -137,18 +137,20 @@ type Lease struct {
 
 // Transaction is one client exchange (same client MAC and transaction ID).
 type Transaction struct {
-	XID         string       `json:"xid"` // "0x000007c0"
-	V6          bool         `json:"v6,omitempty"`
-	ClientMAC   string       `json:"client_mac,omitempty"`
-	Messages    []string     `json:"messages"` // type names in order, first 16
-	Frames      []uint64     `json:"frames"`   // first 16
-	Servers     []netip.Addr `json:"servers,omitempty"`
-	Requested   netip.Addr   `json:"requested,omitzero"`
-	Offered     netip.Addr   `json:"offered,omitzero"`
-	Assigned    netip.Addr   `json:"assigned,omitzero"`
-	ClientAddr  netip.Addr   `json:"client_addr,omitzero"` // ciaddr
-	Hostname    string       `json:"hostname,omitempty"`
-	VendorClass string       `json:"vendor_class,omitempty"`
+	XID       string   `json:"xid"` // "0x000007c0"
+	V6        bool     `json:"v6,omitempty"`
+	ClientMAC string   `json:"client_mac,omitempty"`
+	Messages  []string `json:"messages"` // type names in order, first 16
+	// MessageCount counts all messages of the transaction (Messages keeps 16).
+	MessageCount int          `json:"message_count"`
+	Frames       []uint64     `json:"frames"` // first 16
+	Servers      []netip.Addr `json:"servers,omitempty"`
+	Requested    netip.Addr   `json:"requested,omitzero"`
+	Offered      netip.Addr   `json:"offered,omitzero"`
+	Assigned     netip.Addr   `json:"assigned,omitzero"`
+	ClientAddr   netip.Addr   `json:"client_addr,omitzero"` // ciaddr
+	Hostname     string       `json:"hostname,omitempty"`
+	VendorClass  string       `json:"vendor_class,omitempty"`
 	// ParamRequestList is option 55 as decimal codes ("1,3,6,15"), a
 	// client fingerprint.
 	ParamRequestList string       `json:"param_request_list,omitempty"`
@@ -694,6 +696,7 @@ func (a *Analyzer) Finish() (*Result, []attack.Finding) {
 	var unFirst, unLast time.Time
 	for _, t := range a.txOrder {
 		t.DurationMS = ms(t.Last.Sub(t.First))
+		t.MessageCount = t.nmsg
 		if !t.offer.IsZero() {
 			t.OfferMS = ms(t.offer.Sub(t.First))
 		}

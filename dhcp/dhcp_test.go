@@ -162,7 +162,8 @@ func FuzzParseV4(f *testing.F) {
 	f.Add(build(1, Discover, 1, [6]byte{1}, netip.Addr{}, opt(3, 1, 2, 3), opt(6, 1, 2, 3, 4, 5)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m msg
-		if err := parseV4(b, &m); err == nil && looksV4(b) != (len(b) >= fixedLen+4 && (b[0] == 1 || b[0] == 2)) {
+		// a message parses only when it is long enough and has the cookie
+		if err := parseV4(b, &m); err == nil && (len(b) < fixedLen+4 || [4]byte(b[fixedLen:fixedLen+4]) != magicCookie) {
 			t.Fatalf("parsed without cookie")
 		}
 		var m6 msg6
