@@ -49,6 +49,9 @@ type Options struct {
 const (
 	ModOverview = "overview"
 	ModDNS      = "dns"
+	ModDHCP     = "dhcp"
+	ModICMP     = "icmp"
+	ModARP      = "arp"
 )
 
 // modules is the ordered analyzer list of the pass: each sees every packet
@@ -60,6 +63,9 @@ var modules = []struct {
 }{
 	{ModOverview, func(e *engine) module { return newOverview(&e.opts) }},
 	{ModDNS, func(e *engine) module { return newDNSModule(&e.opts) }},
+	{ModDHCP, newDHCPModule},
+	{ModICMP, newICMPModule},
+	{ModARP, newARPModule},
 }
 
 var allModules = func() []string {

@@ -4,8 +4,11 @@ import (
 	"time"
 
 	"github.com/pcapai/pcapai/attack"
+	"github.com/pcapai/pcapai/dhcp"
 	"github.com/pcapai/pcapai/dnsx"
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/icmp"
+	"github.com/pcapai/pcapai/internal/arp"
 )
 
 // Version is the pcapai release.
@@ -22,6 +25,9 @@ type Report struct {
 	Flows    []*flows.Flow    `json:"flows"`
 	Overview *Overview        `json:"overview,omitempty"`
 	DNS      *dnsx.Stats      `json:"dns,omitempty"`
+	DHCP     *dhcp.Result     `json:"dhcp,omitempty"`
+	ICMP     *icmp.Result     `json:"icmp,omitempty"`
+	ARP      *arp.Result      `json:"arp,omitempty"`
 	Findings []attack.Finding `json:"findings"`
 	Limits   Limits           `json:"limits"`
 	// StoppedEarly is set when Options.MaxPackets ended the pass.
