@@ -1,6 +1,6 @@
 // Command pcapbench measures pcapai's speed and memory on one large capture:
-// the bare record read, a bare gopacket DecodingLayerParser loop, and the
-// full Analyze, each in its own process so peak memory (VmHWM) is its own.
+// the bare record read, a bare gopacket DecodingLayerParser loop, Analyze
+// with the flow table only, and the full Analyze, each in its own process so peak memory (VmHWM) is its own.
 // With tshark on PATH it also times `tshark -q -z conv,tcp` on the file.
 //
 //	go run ./internal/tools/pcapbench -gen 1GiB            # synthesize testdata/bench/synthetic.pcap, then measure
@@ -75,7 +75,7 @@ func main() {
 	fmt.Printf("%-10s %12s %12s %10s %12s\n", "mode", "packets", "packets/s", "MiB/s", "peak MiB")
 	rates := map[string]float64{}
 	var analyzeSecs float64
-	for _, m := range []string{"read", "decode", "analyze"} {
+	for _, m := range []string{"read", "decode", "flows", "analyze"} {
 		out, err := exec.Command(os.Args[0], "-mode", m, "-file", *file).Output()
 		if err != nil {
 			fatal(fmt.Errorf("%s: %v", m, err))
@@ -90,7 +90,7 @@ func main() {
 		}
 		fmt.Printf("%-10s %12.0f %12.0f %10.1f %12.1f\n", m, pk, pk/secs, float64(st.Size())/(1<<20)/secs, peak/1024)
 	}
-	fmt.Printf("analyze/decode rate: %.0f%%\n", 100*rates["analyze"]/rates["decode"])
+	fmt.Printf("flows/decode rate: %.0f%%, analyze/decode rate: %.0f%%\n", 100*rates["flows"]/rates["decode"], 100*rates["analyze"]/rates["decode"])
 	if _, err := exec.LookPath("tshark"); err == nil && !*noTshark {
 		t0 := time.Now()
 		cmd := exec.Command("tshark", "-n", "-r", *file, "-q", "-z", "conv,tcp")
@@ -155,12 +155,16 @@ func measure(mode, file string) {
 				_ = p.DecodeLayers(rec.Data, &decoded)
 			}
 		}
-	case "analyze":
+	case "analyze", "flows":
 		r, err := pcapai.Open(file)
 		if err != nil {
 			fatal(err)
 		}
-		rep, err := pcapai.Analyze(context.Background(), r, pcapai.Options{})
+		var opts pcapai.Options
+		if mode == "flows" {
+			opts.Modules = []string{"flows"}
+		}
+		rep, err := pcapai.Analyze(context.Background(), r, opts)
 		if err != nil {
 			fatal(err)
 		}
