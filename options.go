@@ -2,8 +2,11 @@ package pcapai
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/pcapai/pcapai/beacon"
 )
 
 // Options configures a pass. The zero value analyzes everything with the
@@ -33,6 +36,16 @@ type Options struct {
 	// TopN bounds the top-talker and top-flow lists. Zero means 20.
 	TopN int
 
+	// Beacon tunes the beacon detector (ModBeacon).
+	Beacon beacon.Config
+	// Detect tunes the cross-flow detectors (ModDetect).
+	Detect DetectConfig
+	// MaxHosts bounds Report.Hosts. Zero means 1000.
+	MaxHosts int
+	// HostNames, when set, names a host in Report.Hosts (for example from
+	// the capture's DNS answers or a DHCP lease).
+	HostNames func(netip.Addr) []string
+
 	// RevealSecrets shows cleartext credentials unmasked in findings.
 	RevealSecrets bool
 
@@ -43,6 +56,12 @@ type Options struct {
 // Module names.
 const (
 	ModOverview = "overview"
+	// ModBeacon scores periodic connections (package beacon).
+	ModBeacon = "beacon"
+	// ModDetect runs the cross-flow detectors (scans, floods, ports,
+	// transfers, lateral movement, anomalies). Host triage and the ATT&CK
+	// matrix are computed after every module.
+	ModDetect = "detect"
 )
 
 // modules is the ordered analyzer list of the pass: each sees every packet
@@ -53,6 +72,9 @@ var modules = []struct {
 	new  func(e *engine) module
 }{
 	{ModOverview, func(e *engine) module { return newOverview(&e.opts) }},
+	// Cross-flow detectors finish last: they see every other finding.
+	{ModBeacon, func(e *engine) module { return newBeaconModule(&e.opts) }},
+	{ModDetect, func(e *engine) module { return newDetectModule(&e.opts) }},
 }
 
 var allModules = func() []string {
