@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pcapai/pcapai/attack"
@@ -40,6 +41,15 @@ func utc(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
 func ref(f *flows.Flow) attack.FlowRef {
 	return attack.FlowRef{Proto: f.Proto.String(), Src: f.Src, Dst: f.Dst}
+}
+
+// answeredProbe reports whether the responder accepted a probe: a SYN-ACK
+// for TCP (Zeek history "h"), any reply for UDP.
+func answeredProbe(f *flows.Flow) bool {
+	if f.TCPStats != nil {
+		return strings.Contains(f.History, "h") || f.Rev.PayloadBytes > 0
+	}
+	return f.Rev.Packets > 0
 }
 
 // failed reports whether a flow carried no payload either way (a probe
@@ -166,12 +176,14 @@ func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
 			continue
 		}
 		distinct := map[uint32]bool{}
+		answered := map[uint32]bool{}
 		var open []string
 		for _, a := range at {
-			if !distinct[a.key] && !a.fail {
+			distinct[a.key] = true
+			if !answered[a.key] && answeredProbe(a.flow) {
+				answered[a.key] = true
 				open = append(open, fmt.Sprint(a.key))
 			}
-			distinct[a.key] = true
 		}
 		score := scanScore(len(distinct), d.cfg.ScanPorts)
 		sev := attack.Medium

@@ -23,7 +23,7 @@ var lateralPorts = map[uint16]struct {
 	3389: {"RDP", func(c float64) attack.TechniqueRef { return attack.Tech("T1021.001", c) }, attack.Medium},
 	5985: {"WinRM", func(c float64) attack.TechniqueRef { return attack.Tech("T1021.006", c) }, attack.Medium},
 	5986: {"WinRM", func(c float64) attack.TechniqueRef { return attack.Tech("T1021.006", c) }, attack.Medium},
-	135:  {"DCOM/RPC", func(c float64) attack.TechniqueRef { return attack.Tech("T1021.003", c) }, attack.Medium},
+	135:  {"DCOM/RPC", func(c float64) attack.TechniqueRef { return attack.Tech("T1021", c*0.8) }, attack.Medium},
 	22:   {"SSH", func(c float64) attack.TechniqueRef { return attack.Tech("T1021.004", c) }, attack.Low},
 	5900: {"VNC", func(c float64) attack.TechniqueRef { return attack.Tech("T1021.005", c) }, attack.Low},
 }
