@@ -203,7 +203,11 @@ func TestBeaconRecording(t *testing.T) {
 	t.Logf("beacon score %v, irregular %v", beac, irr)
 }
 
-func beaconCfgAll() (c beacon.Config) { c.MinScore = 0.001; c.MinMedianGap = time.Millisecond; return c }
+func beaconCfgAll() (c beacon.Config) {
+	c.MinScore = 0.001
+	c.MinMedianGap = time.Millisecond
+	return c
+}
 
 // testdata/record/record.sh scan: nmap -sS -p 1-200 10.0.1.2 from 10.0.1.1
 // (22 and 80 open), then ping -c1 to 10.0.2.1-30 (1-5 answer).
@@ -350,5 +354,83 @@ func TestTechniqueIDsInCatalog(t *testing.T) {
 	}
 	if n < 20 {
 		t.Fatalf("found only %d attack.Tech calls", n)
+	}
+}
+
+// scan-nmap-vsn.pcap is nmap's host discovery and version scan on a LAN:
+// tshark counts the distinct addresses of its ARP requests.
+func TestSharedNmapScan(t *testing.T) {
+	dir := pcaptest.SharedDir(t)
+	file := filepath.Join(dir, "scan-nmap-vsn.pcap")
+	rep := analyzeDet(t, file, Options{})
+	var sweep *attack.Finding
+	for i, f := range rep.Findings {
+		if f.Kind == "host_sweep" || f.Kind == "port_scan" {
+			sweep = &rep.Findings[i]
+		}
+	}
+	if sweep == nil {
+		t.Fatalf("no scan finding: %+v", rep.Findings)
+	}
+	targets := tsharkFields(t, file, "arp.opcode==1 && arp.src.proto_ipv4==192.168.1.71", "arp.dst.proto_ipv4")
+	if n, _ := feature(*sweep, "distinct_hosts"); int(n.Value) != len(targets) || sweep.Src != netip.MustParseAddr("192.168.1.71") {
+		t.Errorf("sweep %s: %v hosts; tshark %d", sweep.Summary, n.Value, len(targets))
+	}
+	checkEvidence(t, file, *sweep)
+}
+
+func tsharkFields(t *testing.T, file, filter, field string) map[string]bool {
+	t.Helper()
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not installed")
+	}
+	out, err := exec.Command("tshark", "-r", file, "-Y", filter, "-T", "fields", "-e", field).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]bool{}
+	for _, l := range strings.Fields(string(out)) {
+		m[l] = true
+	}
+	return m
+}
+
+// c2-merlin-quic.pcapng is a Merlin agent checking in over QUIC: one UDP
+// flow to 443 whose packets come in bursts every ~15 s. The honest claim is
+// a medium beacon on UDP/443 (15 check-ins are under HighConnections).
+func TestSharedMerlinBeacon(t *testing.T) {
+	dir := pcaptest.SharedDir(t)
+	file := filepath.Join(dir, "c2-merlin-quic.pcapng")
+	rep := analyzeDet(t, file, Options{})
+	b := findingsOf(rep, "beacon")
+	if len(b) != 1 || !strings.Contains(b[0].Summary, ":443/udp") || b[0].Severity != attack.Medium || !hasTech(b[0], "T1071.001") {
+		t.Fatalf("merlin: %+v", rep.Findings)
+	}
+	checkEvidence(t, file, b[0])
+}
+
+// The benign public captures (web browsing, DNS, TLS, QUIC, SMTP, ICMP)
+// must yield no high or critical finding; the counts per file are logged,
+// and every finding's evidence is checked against tshark.
+func TestSharedFalsePositives(t *testing.T) {
+	dir, entries := pcaptest.SharedTruth(t)
+	benign := regexp.MustCompile(`^(http-|dns-|tls|quic|smtp|icmp)`)
+	for _, e := range entries {
+		if !benign.MatchString(e.Name) {
+			continue
+		}
+		file := filepath.Join(dir, e.Name)
+		rep := analyzeDet(t, file, Options{})
+		counts := map[attack.Severity]int{}
+		for _, f := range rep.Findings {
+			counts[f.Severity]++
+			if f.Severity >= attack.High {
+				t.Errorf("%s: %s finding on a benign capture: %s", e.Name, f.Severity, f.Summary)
+			}
+			if f.Kind != "ip_checksum_error" || len(f.Evidence.Frames) < 60 {
+				checkEvidence(t, file, f)
+			}
+		}
+		t.Logf("%-28s findings: critical %d high %d medium %d low %d info %d", e.Name, counts[attack.Critical], counts[attack.High], counts[attack.Medium], counts[attack.Low], counts[attack.Info])
 	}
 }

@@ -64,6 +64,8 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+var broadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
+
 type groupKey struct {
 	src, dst netip.Addr
 	port     uint16
@@ -123,6 +125,9 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 	case flows.UDP, flows.ICMP, flows.ICMPv6:
 	default:
 		return
+	}
+	if d := f.Dst.Addr(); d.IsMulticast() || d == broadcast || !f.Src.Addr().IsValid() || f.Src.Addr().IsUnspecified() {
+		return // broadcast and multicast announcements are periodic by design
 	}
 	k := groupKey{src: f.Src.Addr(), dst: f.Dst.Addr(), port: f.Dst.Port(), proto: f.Proto}
 	g := a.groups[k]

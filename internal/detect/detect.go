@@ -151,6 +151,8 @@ type srcState struct {
 	xmas   attack.FrameSet
 	synfin attack.FrameSet
 	badsum attack.FrameSet
+	arp    attack.FrameSet         // ARP requests sent (arp.opcode==1)
+	arpTo  map[netip.Addr]struct{} // distinct ARP targets, at most maxARPTargets
 	first  int64
 	last   int64
 }
@@ -198,7 +200,7 @@ func (d *Detector) src(a netip.Addr, t int64) *srcState {
 		}
 		m := d.cfg.MaxFrames
 		s = &srcState{first: t}
-		for _, fs := range []*attack.FrameSet{&s.syn, &s.echo, &s.rst, &s.null, &s.xmas, &s.synfin, &s.badsum} {
+		for _, fs := range []*attack.FrameSet{&s.syn, &s.echo, &s.rst, &s.null, &s.xmas, &s.synfin, &s.badsum, &s.arp} {
 			fs.Max = m
 		}
 		d.srcs[a] = s
@@ -206,6 +208,9 @@ func (d *Detector) src(a netip.Addr, t int64) *srcState {
 	s.last = t
 	return s
 }
+
+// maxARPTargets bounds the distinct ARP targets counted per source.
+const maxARPTargets = 4096
 
 const tcpFlagMask = flows.FIN | flows.SYN | flows.RST | flows.PSH | flows.ACK | flows.URG | flows.ECE | flows.CWR | flows.NS
 
@@ -218,6 +223,20 @@ func (d *Detector) Observe(p *flows.Packet) {
 	}
 	if t > d.last {
 		d.last = t
+	}
+	if p.Net == flows.NetARP {
+		if p.ARPOp == 1 && p.ARPSenderIP.IsValid() {
+			if s := d.src(p.ARPSenderIP, t); s != nil {
+				s.arp.Add(p.Frame)
+				if p.ARPTargetIP != p.ARPSenderIP && len(s.arpTo) < maxARPTargets {
+					if s.arpTo == nil {
+						s.arpTo = map[netip.Addr]struct{}{}
+					}
+					s.arpTo[p.ARPTargetIP] = struct{}{}
+				}
+			}
+		}
+		return
 	}
 	if p.Net != flows.NetIPv4 && p.Net != flows.NetIPv6 {
 		return

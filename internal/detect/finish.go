@@ -142,6 +142,32 @@ func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
 	}
 	w := int64(d.cfg.ScanWindow)
 	var out []attack.Finding
+	// ARP sweeps: ARP requests for many distinct addresses (nmap's host
+	// discovery on a local network), counted over the whole capture.
+	for _, a := range d.sortedSources() {
+		s := d.srcs[a]
+		n := len(s.arpTo)
+		if n < d.cfg.SweepHosts {
+			continue
+		}
+		score := scanScore(n, d.cfg.SweepHosts)
+		sev := attack.Medium
+		if n >= 250 {
+			sev = attack.High
+		}
+		out = append(out, attack.Finding{
+			Kind: "host_sweep", Severity: sev, Score: attack.Round(score), Source: source,
+			Summary: fmt.Sprintf("%s swept %d addresses with ARP requests", a, n),
+			Src:     a, First: utc(s.first), Last: utc(s.last),
+			Techniques: []attack.TechniqueRef{attack.Tech("T1018", score), attack.Tech("T1046", score*0.7)},
+			Features: []attack.Feature{
+				{Name: "distinct_hosts", Value: float64(n)},
+				{Name: "arp_requests", Value: float64(s.arp.Total())},
+				{Name: "protocol", Text: "arp"},
+			},
+			Evidence: s.arp.Evidence(fmt.Sprintf("arp.opcode==1 && arp.src.proto_ipv4==%s", a)),
+		})
+	}
 	// Port scans, one finding per (source, target, protocol).
 	pk := make([]hk, 0, len(ports))
 	for k := range ports {

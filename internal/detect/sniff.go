@@ -106,7 +106,7 @@ func OwnPort(app string, proto flows.Proto, port uint16) bool {
 	case "sip":
 		return port == 5060 || port == 5061
 	case "dns":
-		return port == 53 || port == 5353 || port == 5355
+		return port == 53 || port == 5353 || port == 5355 || port == 137 // NBNS uses the DNS wire format
 	}
 	return false
 }
