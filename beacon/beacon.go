@@ -188,6 +188,7 @@ type Score struct {
 	IntervalSkew, IntervalDispersion, Coverage float64
 	SizeSkew, SizeDispersion, Smallness        float64
 	Interval, Size, Total                      float64
+	Gate                                       float64 // min(1, IntervalDispersion/0.3)
 	Median, MAD                                float64 // seconds
 	SizeMode                                   float64
 }
@@ -223,7 +224,8 @@ func ScoreTimes(times []int64, sizes []float64, spanNS int64) Score {
 	s.Smallness = stats.Clamp01(1 - s.SizeMode/65535)
 	s.Interval = (s.IntervalSkew + s.IntervalDispersion + s.Coverage) / 3
 	s.Size = (s.SizeSkew + s.SizeDispersion + s.Smallness) / 3
-	s.Total = (2*s.Interval + s.Size) / 3
+	s.Gate = stats.Clamp01(s.IntervalDispersion / 0.3)
+	s.Total = (2*s.Interval + s.Size) / 3 * s.Gate
 	return s
 }
 
@@ -293,6 +295,7 @@ func (a *Analyzer) Finish() (Result, []attack.Finding) {
 			{Name: "interval_skew_score", Value: attack.Round(s.IntervalSkew)},
 			{Name: "interval_dispersion_score", Value: attack.Round(s.IntervalDispersion)},
 			{Name: "coverage_score", Value: attack.Round(s.Coverage)},
+			{Name: "regularity_gate", Value: attack.Round(s.Gate)},
 			{Name: "size_skew_score", Value: attack.Round(s.SizeSkew)},
 			{Name: "size_dispersion_score", Value: attack.Round(s.SizeDispersion)},
 			{Name: "smallness_score", Value: attack.Round(s.Smallness)},

@@ -35,7 +35,11 @@
 // The total is (2·interval + size) / 3 where interval and size are the means
 // of their three sub-scores: RITA weighs the two equally, but a constant
 // size alone (keep-alives) must not carry irregular traffic over the
-// threshold. Every sub-score is reported as a [attack.Feature].
+// threshold. Last, the total is multiplied by a regularity gate,
+// min(1, interval dispersion / 0.3): traffic whose gaps vary by more than
+// about 35 % of their median (MAD) cannot reach the threshold however
+// constant its sizes and however well it covers the capture (RITA's plain
+// mean scores memoryless keep-alives above 0.7). Every sub-score is reported as a [attack.Feature].
 //
 // Groups with fewer than [Config.MinConnections] connections or a median
 // gap under [Config.MinMedianGap] are not scored. A finding is high when the

@@ -222,7 +222,7 @@ func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
 		}
 		f := attack.Finding{
 			Kind: kind, Severity: sev, Score: attack.Round(score), Source: source,
-			Summary: fmt.Sprintf("%s scanned %d %s ports of %s (%.0f%% failed)", k.src, len(distinct), k.proto, k.dst, ratio*100),
+			Summary: fmt.Sprintf("%s scanned %d %s ports of %s (%.0f%% without payload, %d answered)", k.src, len(distinct), k.proto, k.dst, ratio*100, len(open)),
 			Src:     k.src, Dst: k.dst, First: utc(at[0].t), Last: at[len(at)-1].flow.Last,
 			Techniques: []attack.TechniqueRef{attack.Tech("T1046", score), attack.Tech("T1595.001", score*0.6)},
 			Features: []attack.Feature{
