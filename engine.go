@@ -170,6 +170,7 @@ func (e *engine) finish(cf *capfile.Reader, r *Reader, rep *Report) {
 		m.finish(e, rep)
 	}
 	attack.Sort(rep.Findings)
+	triage(e, rep)
 	fs := rep.Decode.Fragments
 	rep.Limits = Limits{
 		MaxFlows:       e.table.MaxFlows,

@@ -2,9 +2,11 @@ package pcapai
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"time"
 
+	"github.com/pcapai/pcapai/beacon"
 	"github.com/pcapai/pcapai/dnsx"
 )
 
@@ -37,6 +39,15 @@ type Options struct {
 
 	// DNS tunes the DNS analyzer (thresholds and caps; zero means defaults).
 	DNS dnsx.Config
+	// Beacon tunes the beacon detector (ModBeacon).
+	Beacon beacon.Config
+	// Detect tunes the cross-flow detectors (ModDetect).
+	Detect DetectConfig
+	// MaxHosts bounds Report.Hosts. Zero means 1000.
+	MaxHosts int
+	// HostNames, when set, names a host in Report.Hosts (for example from
+	// the capture's DNS answers or a DHCP lease).
+	HostNames func(netip.Addr) []string
 
 	// RevealSecrets shows cleartext credentials unmasked in findings.
 	RevealSecrets bool
@@ -52,6 +63,12 @@ const (
 	ModDHCP     = "dhcp"
 	ModICMP     = "icmp"
 	ModARP      = "arp"
+	// ModBeacon scores periodic connections (package beacon).
+	ModBeacon = "beacon"
+	// ModDetect runs the cross-flow detectors (scans, floods, ports,
+	// transfers, lateral movement, anomalies). Host triage and the ATT&CK
+	// matrix are computed after every module.
+	ModDetect = "detect"
 )
 
 // modules is the ordered analyzer list of the pass: each sees every packet
@@ -66,6 +83,9 @@ var modules = []struct {
 	{ModDHCP, newDHCPModule},
 	{ModICMP, newICMPModule},
 	{ModARP, newARPModule},
+	// Cross-flow detectors finish last: they see every other finding.
+	{ModBeacon, func(e *engine) module { return newBeaconModule(&e.opts) }},
+	{ModDetect, func(e *engine) module { return newDetectModule(&e.opts) }},
 }
 
 var allModules = func() []string {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -260,7 +259,9 @@ func TestDHCPRogueRecorded(t *testing.T) {
 	if f, ok := kinds["arp_spoofing"]; !ok || f.Src.String() != "10.50.0.1" {
 		t.Errorf("arp_spoofing finding = %+v", f)
 	}
-	checkEvidence(t, filepath.Join(pcaptest.TestdataDir(), name), rep.Findings)
+	for _, f := range rep.Findings {
+		checkEvidence(t, filepath.Join(pcaptest.TestdataDir(), name), f)
+	}
 }
 
 // TestICMPRecorded checks the router-namespace recording: ping, UDP and
@@ -369,34 +370,8 @@ func TestICMPRecorded(t *testing.T) {
 	if f, ok := kinds["icmp_redirect"]; !ok || f.Evidence.FramesTotal != len(truth.ICMP.Redirects) {
 		t.Errorf("icmp_redirect = %+v", f)
 	}
-	checkEvidence(t, filepath.Join(pcaptest.TestdataDir(), name), rep.Findings)
-}
-
-// checkEvidence runs each finding's display filter through tshark and
-// compares the frames it selects with the evidence frames.
-func checkEvidence(t *testing.T, path string, fs []attack.Finding) {
-	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Log("tshark not on PATH; evidence filters not checked")
-		return
-	}
-	for _, f := range fs {
-		out, err := exec.Command("tshark", "-r", path, "-Y", f.Evidence.DisplayFilter, "-T", "fields", "-e", "frame.number").Output()
-		if err != nil {
-			t.Errorf("%s: tshark -Y %q: %v", f.Kind, f.Evidence.DisplayFilter, err)
-			continue
-		}
-		var got []uint64
-		for _, l := range strings.Fields(string(out)) {
-			n, _ := strconv.ParseUint(l, 10, 64)
-			got = append(got, n)
-		}
-		if f.Evidence.FramesTotal <= len(f.Evidence.Frames) && !slices.Equal(got, f.Evidence.Frames) {
-			t.Errorf("%s: tshark -Y %q selects %v; evidence %v", f.Kind, f.Evidence.DisplayFilter, got, f.Evidence.Frames)
-		}
-		if len(got) != f.Evidence.FramesTotal {
-			t.Errorf("%s: filter selects %d frames; frames_total %d", f.Kind, len(got), f.Evidence.FramesTotal)
-		}
+	for _, f := range rep.Findings {
+		checkEvidence(t, filepath.Join(pcaptest.TestdataDir(), name), f)
 	}
 }
 

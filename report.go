@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/pcapai/pcapai/attack"
+	"github.com/pcapai/pcapai/beacon"
 	"github.com/pcapai/pcapai/dhcp"
 	"github.com/pcapai/pcapai/dnsx"
 	"github.com/pcapai/pcapai/flows"
@@ -29,7 +30,16 @@ type Report struct {
 	ICMP     *icmp.Result     `json:"icmp,omitempty"`
 	ARP      *arp.Result      `json:"arp,omitempty"`
 	Findings []attack.Finding `json:"findings"`
-	Limits   Limits           `json:"limits"`
+	// Attack is the ATT&CK matrix of Findings (its indexes point into
+	// Findings).
+	Attack attack.Matrix `json:"attack"`
+	// Hosts is the per-host triage, highest risk first (at most
+	// Options.MaxHosts; HostsTotal counts all).
+	Hosts      []Host         `json:"hosts"`
+	HostsTotal int            `json:"hosts_total"`
+	Beacon     *beacon.Result `json:"beacon,omitempty"`
+	Detect     *DetectStats   `json:"detect,omitempty"`
+	Limits     Limits         `json:"limits"`
 	// StoppedEarly is set when Options.MaxPackets ended the pass.
 	StoppedEarly bool     `json:"stopped_early,omitempty"`
 	Warnings     []string `json:"warnings"`

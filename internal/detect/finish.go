@@ -1,0 +1,468 @@
+package detect
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pcapai/pcapai/attack"
+	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/stats"
+)
+
+const source = "detect"
+
+// Finish runs the detectors over the finished flow table (in order of
+// first packet) and the decoder's fragment counts, and returns the
+// findings, sorted, and the detectors' stats.
+func (d *Detector) Finish(all []*flows.Flow, frag flows.FragStats) ([]attack.Finding, Stats) {
+	var out []attack.Finding
+	out = append(out, d.scans(all)...)
+	out = append(out, d.floods(all)...)
+	out = append(out, d.anomalies(frag)...)
+	out = append(out, d.ports(all)...)
+	out = append(out, d.transfers(all)...)
+	attack.Sort(out)
+	return out, Stats{Sources: len(d.srcs), SourcesDropped: d.dropped, Notes: len(d.notes), NotesDropped: d.notesDrp}
+}
+
+func ipField(a netip.Addr) string {
+	if a.Is4() || a.Is4In6() {
+		return "ip"
+	}
+	return "ipv6"
+}
+
+func utc(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+func ref(f *flows.Flow) attack.FlowRef {
+	return attack.FlowRef{Proto: f.Proto.String(), Src: f.Src, Dst: f.Dst}
+}
+
+// answeredProbe reports whether the responder accepted a probe: a SYN-ACK
+// for TCP (Zeek history "h"), any reply for UDP.
+func answeredProbe(f *flows.Flow) bool {
+	if f.TCPStats != nil {
+		return strings.Contains(f.History, "h") || f.Rev.PayloadBytes > 0
+	}
+	return f.Rev.Packets > 0
+}
+
+// failed reports whether a flow carried no payload either way (a probe
+// that was refused or not answered).
+func failed(f *flows.Flow) bool { return f.Fwd.PayloadBytes == 0 && f.Rev.PayloadBytes == 0 }
+
+type attempt struct {
+	t    int64
+	key  uint32 // port or host index
+	fail bool
+	flow *flows.Flow
+}
+
+// maxDistinctInWindow returns the largest number of distinct keys within
+// any window of width w over attempts sorted by time, with the failures
+// and the window start of that maximum.
+func maxDistinctInWindow(at []attempt, w int64) (best, fails int, start int64) {
+	cnt := map[uint32]int{}
+	fail := 0
+	j := 0
+	for i := range at {
+		cnt[at[i].key]++
+		if at[i].fail {
+			fail++
+		}
+		for at[i].t-at[j].t > w {
+			if cnt[at[j].key]--; cnt[at[j].key] == 0 {
+				delete(cnt, at[j].key)
+			}
+			if at[j].fail {
+				fail--
+			}
+			j++
+		}
+		if len(cnt) > best {
+			best, fails, start = len(cnt), fail, at[j].t
+		}
+	}
+	return best, fails, start
+}
+
+func scanScore(n, thr int) float64 {
+	// 0.5 at the threshold, 1 at 20× the threshold (log scale).
+	return stats.Clamp01(0.5 + 0.5*math.Log(float64(n)/float64(thr))/math.Log(20))
+}
+
+func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
+	type hk struct {
+		src, dst netip.Addr
+		proto    flows.Proto
+	}
+	type sk struct {
+		src   netip.Addr
+		port  uint16
+		proto flows.Proto
+	}
+	ports := map[hk][]attempt{}
+	hosts := map[sk][]attempt{}
+	hostIdx := map[netip.Addr]uint32{}
+	idx := func(a netip.Addr) uint32 {
+		i, ok := hostIdx[a]
+		if !ok {
+			i = uint32(len(hostIdx))
+			hostIdx[a] = i
+		}
+		return i
+	}
+	for _, f := range all {
+		switch f.Proto {
+		case flows.TCP, flows.UDP:
+		case flows.ICMP, flows.ICMPv6:
+			if f.Fwd.Packets == 0 {
+				continue
+			}
+			k := sk{f.Src.Addr(), 0, f.Proto}
+			hosts[k] = append(hosts[k], attempt{t: f.First.UnixNano(), key: idx(f.Dst.Addr()), fail: f.Rev.Packets == 0, flow: f})
+			continue
+		default:
+			continue
+		}
+		fail := failed(f)
+		if f.Proto == flows.UDP {
+			fail = f.Rev.Packets == 0
+		}
+		t := f.First.UnixNano()
+		k := hk{f.Src.Addr(), f.Dst.Addr(), f.Proto}
+		ports[k] = append(ports[k], attempt{t: t, key: uint32(f.Dst.Port()), fail: fail, flow: f})
+		k2 := sk{f.Src.Addr(), f.Dst.Port(), f.Proto}
+		hosts[k2] = append(hosts[k2], attempt{t: t, key: idx(f.Dst.Addr()), fail: fail, flow: f})
+	}
+	w := int64(d.cfg.ScanWindow)
+	var out []attack.Finding
+	// ARP sweeps: ARP requests for many distinct addresses (nmap's host
+	// discovery on a local network), counted over the whole capture.
+	for _, a := range d.sortedSources() {
+		s := d.srcs[a]
+		n := len(s.arpTo)
+		if n < d.cfg.SweepHosts {
+			continue
+		}
+		score := scanScore(n, d.cfg.SweepHosts)
+		sev := attack.Medium
+		if n >= 250 {
+			sev = attack.High
+		}
+		out = append(out, attack.Finding{
+			Kind: "host_sweep", Severity: sev, Score: attack.Round(score), Source: source,
+			Summary: fmt.Sprintf("%s swept %d addresses with ARP requests", a, n),
+			Src:     a, First: utc(s.first), Last: utc(s.last),
+			Techniques: []attack.TechniqueRef{attack.Tech("T1018", score), attack.Tech("T1046", score*0.7)},
+			Features: []attack.Feature{
+				{Name: "distinct_hosts", Value: float64(n)},
+				{Name: "arp_requests", Value: float64(s.arp.Total())},
+				{Name: "protocol", Text: "arp"},
+			},
+			Evidence: s.arp.Evidence(fmt.Sprintf("arp.opcode==1 && arp.src.proto_ipv4==%s", a)),
+		})
+	}
+	// Port scans, one finding per (source, target, protocol).
+	pk := make([]hk, 0, len(ports))
+	for k := range ports {
+		pk = append(pk, k)
+	}
+	sort.Slice(pk, func(i, j int) bool {
+		if c := pk[i].src.Compare(pk[j].src); c != 0 {
+			return c < 0
+		}
+		if c := pk[i].dst.Compare(pk[j].dst); c != 0 {
+			return c < 0
+		}
+		return pk[i].proto < pk[j].proto
+	})
+	for _, k := range pk {
+		at := ports[k]
+		if len(at) < d.cfg.ScanPorts {
+			continue
+		}
+		n, fails, _ := maxDistinctInWindow(at, w)
+		if n < d.cfg.ScanPorts {
+			continue
+		}
+		total := 0
+		for _, a := range at {
+			if a.fail {
+				total++
+			}
+		}
+		ratio := float64(total) / float64(len(at))
+		if ratio < d.cfg.ScanFailRatio {
+			continue
+		}
+		distinct := map[uint32]bool{}
+		answered := map[uint32]bool{}
+		var open []string
+		for _, a := range at {
+			distinct[a.key] = true
+			if !answered[a.key] && answeredProbe(a.flow) {
+				answered[a.key] = true
+				open = append(open, fmt.Sprint(a.key))
+			}
+		}
+		score := scanScore(len(distinct), d.cfg.ScanPorts)
+		sev := attack.Medium
+		if len(distinct) >= 100 {
+			sev = attack.High
+		}
+		kind := "port_scan"
+		if k.proto == flows.UDP {
+			kind = "udp_port_scan"
+		}
+		f := attack.Finding{
+			Kind: kind, Severity: sev, Score: attack.Round(score), Source: source,
+			Summary: fmt.Sprintf("%s scanned %d %s ports of %s (%.0f%% without payload, %d answered)", k.src, len(distinct), k.proto, k.dst, ratio*100, len(open)),
+			Src:     k.src, Dst: k.dst, First: utc(at[0].t), Last: at[len(at)-1].flow.Last,
+			Techniques: []attack.TechniqueRef{attack.Tech("T1046", score), attack.Tech("T1595.001", score*0.6)},
+			Features: []attack.Feature{
+				{Name: "distinct_ports", Value: float64(len(distinct))},
+				{Name: "max_ports_in_window", Value: float64(n)},
+				{Name: "window_failed", Value: float64(fails)},
+				{Name: "attempts", Value: float64(len(at))},
+				{Name: "failed_ratio", Value: attack.Round(ratio)},
+				{Name: "window_s", Value: d.cfg.ScanWindow.Seconds()},
+			},
+		}
+		if len(open) > 0 {
+			if len(open) > 20 {
+				open = open[:20]
+			}
+			f.Features = append(f.Features, attack.Feature{Name: "answered_ports", Value: float64(len(open)), Text: fmt.Sprint(open)})
+		}
+		f.Evidence = d.probeEvidence(k.src, k.dst, k.proto, at)
+		out = append(out, f)
+	}
+	// Host sweeps, one finding per (source, port, protocol).
+	hkeys := make([]sk, 0, len(hosts))
+	for k := range hosts {
+		hkeys = append(hkeys, k)
+	}
+	sort.Slice(hkeys, func(i, j int) bool {
+		if c := hkeys[i].src.Compare(hkeys[j].src); c != 0 {
+			return c < 0
+		}
+		if hkeys[i].proto != hkeys[j].proto {
+			return hkeys[i].proto < hkeys[j].proto
+		}
+		return hkeys[i].port < hkeys[j].port
+	})
+	for _, k := range hkeys {
+		at := hosts[k]
+		if len(at) < d.cfg.SweepHosts {
+			continue
+		}
+		n, _, _ := maxDistinctInWindow(at, w)
+		if n < d.cfg.SweepHosts {
+			continue
+		}
+		distinct := map[uint32]bool{}
+		answered := map[uint32]bool{}
+		for _, a := range at {
+			distinct[a.key] = true
+			if !a.fail {
+				answered[a.key] = true
+			}
+		}
+		score := scanScore(len(distinct), d.cfg.SweepHosts)
+		sev := attack.Medium
+		if len(distinct) >= 250 {
+			sev = attack.High
+		}
+		what := fmt.Sprintf("%s port %d", k.proto, k.port)
+		if k.proto == flows.ICMP || k.proto == flows.ICMPv6 {
+			what = "ICMP echo"
+		}
+		f := attack.Finding{
+			Kind: "host_sweep", Severity: sev, Score: attack.Round(score), Source: source,
+			Summary: fmt.Sprintf("%s swept %d hosts with %s (%d answered)", k.src, len(distinct), what, len(answered)),
+			Src:     k.src, First: utc(at[0].t), Last: at[len(at)-1].flow.Last,
+			Techniques: []attack.TechniqueRef{attack.Tech("T1046", score*0.8), attack.Tech("T1595.001", score*0.6), attack.Tech("T1018", score)},
+			Features: []attack.Feature{
+				{Name: "distinct_hosts", Value: float64(len(distinct))},
+				{Name: "max_hosts_in_window", Value: float64(n)},
+				{Name: "answered_hosts", Value: float64(len(answered))},
+				{Name: "attempts", Value: float64(len(at))},
+				{Name: "port", Value: float64(k.port)},
+			},
+		}
+		f.Evidence = d.probeEvidence(k.src, netip.Addr{}, k.proto, at)
+		out = append(out, f)
+	}
+	return out
+}
+
+// probeEvidence returns the evidence of probes from src: its SYN-only
+// segments (TCP; to dst when valid) or echo requests (ICMP), or for UDP the
+// first datagram of each probed flow. A frame-number filter names only the
+// kept frames when there are more than the cap.
+func (d *Detector) probeEvidence(src, dst netip.Addr, proto flows.Proto, at []attempt) attack.Evidence {
+	ip := ipField(src)
+	s := d.srcs[src]
+	switch {
+	case proto == flows.TCP && dst.IsValid():
+		if fs := d.pairs[[2]netip.Addr{src, dst}]; fs != nil {
+			return fs.Evidence(fmt.Sprintf("%s.src==%s && %s.dst==%s && tcp.flags==0x002", ip, src, ip, dst), refsOf(at)...)
+		}
+	case proto == flows.TCP && s != nil:
+		return s.syn.Evidence(fmt.Sprintf("%s.src==%s && tcp.flags==0x002", ip, src), refsOf(at)...)
+	case proto == flows.ICMP && s != nil:
+		return s.echo.Evidence(fmt.Sprintf("ip.src==%s && icmp.type==8", src), refsOf(at)...)
+	case proto == flows.ICMPv6 && s != nil:
+		return s.echo.Evidence(fmt.Sprintf("ipv6.src==%s && icmpv6.type==128", src), refsOf(at)...)
+	}
+	fs := attack.FrameSet{Max: d.cfg.MaxFrames}
+	for _, a := range at {
+		fs.Add(a.flow.FirstFrame)
+	}
+	return fs.Evidence(attack.FrameFilter(fs.Frames()), refsOf(at)...)
+}
+
+func refsOf(at []attempt) []attack.FlowRef {
+	var r []attack.FlowRef
+	for _, a := range at {
+		if len(r) >= 10 {
+			break
+		}
+		r = append(r, ref(a.flow))
+	}
+	return r
+}
+
+func (d *Detector) floods(all []*flows.Flow) []attack.Finding {
+	var out []attack.Finding
+	// SYN floods: established share of the connections to each flooded
+	// destination.
+	est := map[netip.AddrPort][2]int{}
+	for _, f := range all {
+		if f.Proto != flows.TCP {
+			continue
+		}
+		if s := d.dsts[f.Dst]; s == nil || s.synB.peak < d.cfg.SYNFlood {
+			continue
+		}
+		c := est[f.Dst]
+		c[0]++
+		if !failed(f) {
+			c[1]++
+		}
+		est[f.Dst] = c
+	}
+	keys := make([]netip.AddrPort, 0, len(est))
+	for k := range est {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b netip.AddrPort) int { return a.Compare(b) })
+	for _, k := range keys {
+		s, c := d.dsts[k], est[k]
+		share := float64(c[1]) / float64(c[0])
+		if share > d.cfg.FloodEstablished {
+			continue
+		}
+		rate := float64(s.synB.peak) / d.cfg.FloodWindow.Seconds()
+		score := stats.Clamp01(0.6 + 0.4*math.Log10(float64(s.synB.peak)/float64(d.cfg.SYNFlood)))
+		out = append(out, attack.Finding{
+			Kind: "syn_flood", Severity: attack.High, Score: attack.Round(score), Source: source,
+			Summary: fmt.Sprintf("SYN flood on %s: %d SYNs in %s (%.0f/s), %.0f%% of %d connections carried data", k, s.synB.peak, d.cfg.FloodWindow, rate, share*100, c[0]),
+			Dst:     k.Addr(), First: utc(s.synB.peakT), Last: utc(s.synB.peakT + int64(d.cfg.FloodWindow)),
+			Techniques: []attack.TechniqueRef{attack.Tech("T1498.001", score), attack.Tech("T1499.002", score*0.5)},
+			Features: []attack.Feature{
+				{Name: "peak_syns_in_window", Value: float64(s.synB.peak)},
+				{Name: "syns", Value: float64(s.syn.Total())},
+				{Name: "connections", Value: float64(c[0])},
+				{Name: "established_share", Value: attack.Round(share)},
+			},
+			Evidence: s.syn.Evidence(fmt.Sprintf("%s.dst==%s && tcp.dstport==%d && tcp.flags==0x002", ipField(k.Addr()), k.Addr(), k.Port())),
+		})
+	}
+	for _, a := range d.sortedSources() {
+		s := d.srcs[a]
+		if s.rstB.peak < d.cfg.RSTStorm {
+			continue
+		}
+		score := stats.Clamp01(0.5 + 0.4*math.Log10(float64(s.rstB.peak)/float64(d.cfg.RSTStorm)))
+		out = append(out, attack.Finding{
+			Kind: "rst_storm", Severity: attack.Medium, Score: attack.Round(score), Source: source,
+			Summary: fmt.Sprintf("%s sent %d TCP resets in %s (%d in all)", a, s.rstB.peak, d.cfg.FloodWindow, s.rst.Total()),
+			Src:     a, First: utc(s.first), Last: utc(s.last),
+			Techniques: []attack.TechniqueRef{attack.Tech("T1499.002", score*0.5)},
+			Features:   []attack.Feature{{Name: "peak_rsts_in_window", Value: float64(s.rstB.peak)}, {Name: "rsts", Value: float64(s.rst.Total())}},
+			Evidence:   s.rst.Evidence(fmt.Sprintf("%s.src==%s && tcp.flags.reset==1", ipField(a), a)),
+		})
+	}
+	return out
+}
+
+func (d *Detector) sortedSources() []netip.Addr {
+	ks := make([]netip.Addr, 0, len(d.srcs))
+	for k := range d.srcs {
+		ks = append(ks, k)
+	}
+	slices.SortFunc(ks, func(a, b netip.Addr) int { return a.Compare(b) })
+	return ks
+}
+
+func (d *Detector) anomalies(frag flows.FragStats) []attack.Finding {
+	var out []attack.Finding
+	for _, a := range d.sortedSources() {
+		s := d.srcs[a]
+		ip := ipField(a)
+		for _, x := range []struct {
+			fs     *attack.FrameSet
+			kind   string
+			what   string
+			filter string
+		}{
+			{&s.null, "tcp_null_scan", "TCP segments with no flags (NULL)", "tcp.flags==0x000"},
+			{&s.xmas, "tcp_xmas_scan", "TCP segments with FIN+PSH+URG (XMAS)", "tcp.flags.fin==1 && tcp.flags.push==1 && tcp.flags.urg==1"},
+			{&s.synfin, "tcp_syn_fin", "TCP segments with SYN+FIN", "tcp.flags.syn==1 && tcp.flags.fin==1"},
+		} {
+			n := x.fs.Total()
+			if n == 0 {
+				continue
+			}
+			score := stats.Clamp01(0.4 + 0.2*math.Log10(float64(n)))
+			out = append(out, attack.Finding{
+				Kind: x.kind, Severity: attack.SeverityFor(score), Score: attack.Round(score), Source: source,
+				Summary: fmt.Sprintf("%s sent %d %s, which no TCP stack sends", a, n, x.what),
+				Src:     a, First: utc(s.first), Last: utc(s.last),
+				Techniques: []attack.TechniqueRef{attack.Tech("T1046", score), attack.Tech("T1595.001", score*0.6)},
+				Features:   []attack.Feature{{Name: "segments", Value: float64(n)}},
+				Evidence:   x.fs.Evidence(fmt.Sprintf("%s.src==%s && %s", ip, a, x.filter)),
+			})
+		}
+		if n := s.badsum.Total(); n > 0 {
+			fr := s.badsum.Frames()
+			filter := attack.FrameFilter(fr)
+			out = append(out, attack.Finding{
+				Kind: "ip_checksum_error", Severity: attack.Low, Score: 0.3, Source: source,
+				Summary: fmt.Sprintf("%s sent %d IPv4 packets with a wrong header checksum (crafted or corrupted)", a, n),
+				Src:     a, First: utc(s.first), Last: utc(s.last),
+				Techniques: []attack.TechniqueRef{},
+				Features:   []attack.Feature{{Name: "packets", Value: float64(n)}},
+				Evidence:   s.badsum.Evidence(filter),
+			})
+		}
+	}
+	if frag.Overlaps > 0 {
+		out = append(out, attack.Finding{
+			Kind: "ip_fragment_overlap", Severity: attack.Medium, Score: 0.6, Source: source,
+			Summary: fmt.Sprintf("%d IP fragments overlap earlier data of their datagram (evasion or a fragmentation attack)", frag.Overlaps),
+			First:   utc(d.first), Last: utc(d.last),
+			Techniques: []attack.TechniqueRef{},
+			Features:   []attack.Feature{{Name: "overlapping_fragments", Value: float64(frag.Overlaps)}, {Name: "fragments", Value: float64(frag.Fragments)}},
+			Evidence:   attack.Evidence{Frames: []uint64{}, DisplayFilter: "ip.flags.mf==1 || ip.frag_offset>0"},
+		})
+	}
+	return out
+}
