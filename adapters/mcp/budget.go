@@ -28,7 +28,7 @@ func fit(r any, budget int, listKey string) (any, []string, error) {
 		return v, nil, nil
 	}
 	cut := map[string]int{} // path → length before the first cut
-	budget -= 512            // room for the notes
+	budget -= 512           // room for the notes
 	for range 64 {
 		if len(b) <= budget {
 			break

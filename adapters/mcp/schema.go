@@ -18,14 +18,14 @@ import (
 // types: generated ones would show netip values as empty objects and enums
 // as integers.
 var typeSchemas = map[reflect.Type]*jsonschema.Schema{
-	reflect.TypeFor[netip.Addr]():     {Type: "string", Description: "IP address, \"192.0.2.10\" or \"2001:db8::1\""},
-	reflect.TypeFor[netip.AddrPort](): {Type: "string", Description: "address and port, \"192.0.2.10:443\" or \"[2001:db8::1]:53\""},
-	reflect.TypeFor[netip.Prefix]():   {Type: "string"},
-	reflect.TypeFor[time.Time]():      {Type: "string", Format: "date-time", Description: "capture time, UTC, RFC 3339"},
-	reflect.TypeFor[time.Duration]():  {Type: "integer"},
-	reflect.TypeFor[flows.Proto]():    {Type: "string", Description: "\"tcp\", \"udp\", \"icmp\", \"icmpv6\", … or \"ip-proto-N\""},
-	reflect.TypeFor[flows.Encap]():    {Type: "string", Description: "\"gre\", \"vxlan\", \"geneve\", \"ipip\", \"mpls\", \"pppoe\""},
-	reflect.TypeFor[flows.LinkType](): {Type: "string"},
+	reflect.TypeFor[netip.Addr]():      {Type: "string", Description: "IP address, \"192.0.2.10\" or \"2001:db8::1\""},
+	reflect.TypeFor[netip.AddrPort]():  {Type: "string", Description: "address and port, \"192.0.2.10:443\" or \"[2001:db8::1]:53\""},
+	reflect.TypeFor[netip.Prefix]():    {Type: "string"},
+	reflect.TypeFor[time.Time]():       {Type: "string", Format: "date-time", Description: "capture time, UTC, RFC 3339"},
+	reflect.TypeFor[time.Duration]():   {Type: "integer"},
+	reflect.TypeFor[flows.Proto]():     {Type: "string", Description: "\"tcp\", \"udp\", \"icmp\", \"icmpv6\", … or \"ip-proto-N\""},
+	reflect.TypeFor[flows.Encap]():     {Type: "string", Description: "\"gre\", \"vxlan\", \"geneve\", \"ipip\", \"mpls\", \"pppoe\""},
+	reflect.TypeFor[flows.LinkType]():  {Type: "string"},
 	reflect.TypeFor[attack.Severity](): {Type: "string", Enum: []any{"info", "low", "medium", "high", "critical"}},
 }
 
