@@ -102,6 +102,7 @@ func (c *reportCache) get(ctx context.Context, path string, opts pcapai.Options,
 
 	var tick <-chan time.Time
 	if progress != nil {
+		progress(f.read.Load(), f.size)
 		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
 		tick = t.C
@@ -109,6 +110,9 @@ func (c *reportCache) get(ctx context.Context, path string, opts pcapai.Options,
 	for {
 		select {
 		case <-f.done:
+			if progress != nil && f.err == nil {
+				progress(f.size, f.size)
+			}
 			return f.rep, false, f.err
 		case <-ctx.Done():
 			return nil, false, ctx.Err()

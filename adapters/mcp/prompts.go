@@ -119,6 +119,11 @@ func (s *Server) addResources() {
 				return nil
 			}
 			n++
+			rel := p
+			if r, err := filepath.Rel(s.roots[0], p); err == nil && !strings.HasPrefix(r, "..") {
+				rel = r
+			}
+			s.captures = append(s.captures, rel)
 			uri := "pcapai://report/" + url.PathEscape(p)
 			s.mcp.AddResource(mcpgo.NewResource(uri, filepath.Base(p),
 				mcpgo.WithResourceDescription("pcapai Report of "+p+" (bounded JSON; analyzed on first read)"),
@@ -158,3 +163,24 @@ func (s *Server) readReport(ctx context.Context, req mcpgo.ReadResourceRequest) 
 }
 
 var _ server.ResourceHandlerFunc = (*Server)(nil).readReport
+
+// pathCompleter completes the path argument of prompts with the captures
+// under the roots.
+type pathCompleter struct{ s *Server }
+
+func (c pathCompleter) CompletePromptArgument(_ context.Context, _ string, arg mcpgo.CompleteArgument, _ mcpgo.CompleteContext) (*mcpgo.Completion, error) {
+	out := &mcpgo.Completion{Values: []string{}}
+	if arg.Name != "path" {
+		return out, nil
+	}
+	for _, p := range c.s.captures {
+		if strings.HasPrefix(p, arg.Value) || strings.Contains(filepath.Base(p), arg.Value) {
+			out.Total++
+			if len(out.Values) < 100 {
+				out.Values = append(out.Values, p)
+			}
+		}
+	}
+	out.HasMore = out.Total > len(out.Values)
+	return out, nil
+}

@@ -68,14 +68,16 @@ type Server struct {
 	downloads map[string]string
 	tools     []string // advertised, in table order
 	planned   []PlannedTool
+	captures  []string // under the roots, listed at start (bounded)
 }
 
 // New builds the server with every tool whose library call exists.
-func New(cfg Config) (*Server, error) {
+func New(cfg Config) (s *Server, err error) {
 	roots, err := resolveRoots(cfg.Roots)
 	if err != nil {
 		return nil, fmt.Errorf("mcp: %w", err)
 	}
+	s = &Server{} // filled below; the completion provider holds it
 	if cfg.MaxAnswerBytes <= 0 {
 		cfg.MaxAnswerBytes = 48 << 10
 	}
@@ -93,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("mcp: unknown module %q (have flows, %s)", m, strings.Join(pcapai.ModuleNames(), ", "))
 		}
 	}
-	s := &Server{cfg: cfg, roots: roots, cache: newReportCache(cfg.CacheSize), downloads: map[string]string{}}
+	*s = Server{cfg: cfg, roots: roots, cache: newReportCache(cfg.CacheSize), downloads: map[string]string{}}
 	if cfg.AllowURL {
 		if s.tmpDir, err = os.MkdirTemp("", "pcapai-mcp-"); err != nil {
 			return nil, err
@@ -103,8 +105,10 @@ func New(cfg Config) (*Server, error) {
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
 		server.WithPromptCapabilities(false),
-		server.WithInputSchemaValidation(),
 		server.WithRecovery(),
+		server.WithLogging(),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(pathCompleter{s}),
 		server.WithResourceRecovery(),
 		server.WithInstructions(instructions),
 	)
@@ -242,7 +246,7 @@ func typed[A, R any](fn func(s *Server, ctx context.Context, req mcpgo.CallToolR
 			}()
 			var a A
 			if err := bindStrict(req, &a); err != nil {
-				return mcpgo.NewToolResultError(fmt.Sprintf("%s: bad arguments: %v; see the tool's input schema", t.name, err)), nil
+				return mcpgo.NewToolResultError(fmt.Sprintf("%s: bad arguments: %v; see the tool's input schema (tools/list)", t.name, strings.TrimPrefix(err.Error(), "json: "))), nil
 			}
 			r, summary, err := fn(s, ctx, req, a)
 			if err != nil {

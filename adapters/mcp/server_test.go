@@ -507,10 +507,32 @@ func TestProgressAndCancel(t *testing.T) {
 	req.Params.Name = "analyze"
 	req.Params.Arguments = map[string]any{"path": "sll2-medium.pcap"}
 	_, _ = h.c.CallTool(ctx, req)
-	// With a progress token the call still answers.
+	if n := h.s.cache.len(); n != 0 {
+		t.Errorf("a cancelled analysis was cached (%d entries)", n)
+	}
+	// With a progress token the first call sends progress notifications.
+	var mu sync.Mutex
+	var got []mcpgo.JSONRPCNotification
+	h.c.OnNotification(func(n mcpgo.JSONRPCNotification) {
+		mu.Lock()
+		defer mu.Unlock()
+		if n.Method == "notifications/progress" {
+			got = append(got, n)
+		}
+	})
 	req.Params.Meta = &mcpgo.Meta{ProgressToken: "p1"}
 	res, err := h.c.CallTool(context.Background(), req)
 	if err != nil || res.IsError {
 		t.Fatalf("analyze with progress token: %v %v", err, res)
+	}
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) < 2 {
+		t.Fatalf("%d progress notifications; want at least start and end", len(got))
+	}
+	last := got[len(got)-1].Params.AdditionalFields
+	if last["progressToken"] != "p1" || last["progress"] != last["total"] {
+		t.Errorf("last progress %v; want progress == total for token p1", last)
 	}
 }
