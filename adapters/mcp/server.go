@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"runtime/debug"
@@ -207,6 +208,8 @@ func (s *Server) analysisError(path string, err error) error {
 		return errorf("analysis of %s was cancelled", path)
 	case errors.Is(err, pcapai.ErrUnknownFormat):
 		return errorf("%s is not a capture file (pcapai reads pcap, pcapng and their gzip): check the path, or convert it with editcap", path)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errorf("%s ends before its first packet record (the file header is cut short): the copy is incomplete; copy it again or check it with capinfos", path)
 	case errors.As(err, &re):
 		return errorf("%s could not be read: %v; the file may be truncated or corrupt, try it in capinfos", path, err)
 	case errors.Is(err, os.ErrNotExist):
