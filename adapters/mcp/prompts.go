@@ -81,6 +81,9 @@ var argHelp = map[string]string{
 // maxListedCaptures bounds the resources listed at start.
 const maxListedCaptures = 200
 
+// maxWalkEntries bounds the start-up walk of the roots.
+const maxWalkEntries = 20000
+
 // captureExt reports whether name looks like a capture.
 func captureExt(name string) bool {
 	n := strings.ToLower(name)
@@ -97,9 +100,12 @@ func captureExt(name string) bool {
 // resources whose contents are their capture_info, and serves any Report as
 // pcapai://report/{path}.
 func (s *Server) addResources() {
-	n := 0
+	n, visited := 0, 0
 	for _, root := range s.roots {
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if visited++; visited > maxWalkEntries {
+				return fs.SkipAll // a huge root: list what was seen
+			}
 			if err != nil || n >= maxListedCaptures {
 				if d != nil && d.IsDir() && err != nil {
 					return fs.SkipDir

@@ -465,7 +465,13 @@ func TestSharedCaptures(t *testing.T) {
 		t.Skip("no shared captures in " + sharedPcaps)
 	}
 	h := newHarness(t, Config{Roots: []string{sharedPcaps}})
-	largest := 0
+	largest, largestJSON, largestTool := 0, 0, ""
+	measure := func(tool string, res *mcpgo.CallToolResult) {
+		largest = max(largest, len(text(res)))
+		if b, _ := json.Marshal(res.StructuredContent); len(b) > largestJSON {
+			largestJSON, largestTool = len(b), tool
+		}
+	}
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {
@@ -476,13 +482,13 @@ func TestSharedCaptures(t *testing.T) {
 				if res.IsError {
 					t.Errorf("%s: %s", tool, text(res))
 				}
-				largest = max(largest, len(text(res)))
+				measure(tool+" "+name, res)
 			}
 			res, _ := h.call("list_flows", map[string]any{"path": name, "limit": 1000, "sort": "bytes"})
 			if res.IsError {
 				t.Errorf("list_flows: %s", text(res))
 			}
-			largest = max(largest, len(text(res)))
+			measure("list_flows "+name, res)
 		})
 	}
 	h.t = t
@@ -490,7 +496,7 @@ func TestSharedCaptures(t *testing.T) {
 	if co["files_total"].(float64) != float64(len(files)) {
 		t.Errorf("corpus files %v; want %d", co["files_total"], len(files))
 	}
-	t.Logf("largest text answer: %d bytes", largest)
+	t.Logf("largest text answer: %d bytes; largest structured answer: %d bytes (%s)", largest, largestJSON, largestTool)
 }
 
 func TestProgressAndCancel(t *testing.T) {

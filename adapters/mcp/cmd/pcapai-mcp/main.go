@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -123,6 +124,9 @@ func main() {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() && *token == "" {
+		log.Printf("warning: listening on %s without a token: anyone who can reach it can read the captures under the roots; set --token", ap)
 	}
 	hs := &http.Server{Handler: s.HTTPHandler(mcp.HTTPConfig{Token: *token, AllowedOrigins: origins}), ReadHeaderTimeout: 10 * time.Second}
 	log.Printf("serving Streamable HTTP at http://%s/mcp (roots %s)", ln.Addr(), strings.Join(roots, ", "))
