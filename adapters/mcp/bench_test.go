@@ -9,15 +9,18 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 )
 
-// benchCapture is the largest shared capture.
-func benchCapture(b *testing.B) string {
-	for _, n := range []string{"sll2-medium.pcap", "http-206-ranges.pcap"} {
-		if _, err := os.Stat(filepath.Join(sharedPcaps, n)); err == nil {
-			return n
-		}
+// benchCaptures are the largest shared captures.
+var benchCaptures = []string{"sll2-medium.pcap", "http-206-ranges.pcap"}
+
+func forCaptures(b *testing.B, f func(b *testing.B, name string)) {
+	for _, n := range benchCaptures {
+		b.Run(n, func(b *testing.B) {
+			if _, err := os.Stat(filepath.Join(sharedPcaps, n)); err != nil {
+				b.Skip("no shared capture " + n)
+			}
+			f(b, n)
+		})
 	}
-	b.Skip("no shared capture")
-	return ""
 }
 
 func benchCall(b *testing.B, h *harness, name string) {
@@ -33,23 +36,25 @@ func benchCall(b *testing.B, h *harness, name string) {
 // BenchmarkFirstCall is analyze on a capture not in the cache: the whole
 // pass plus the answer.
 func BenchmarkFirstCall(b *testing.B) {
-	name := benchCapture(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		b.StopTimer()
-		h := newHarness(b, Config{Roots: []string{sharedPcaps}})
-		b.StartTimer()
-		benchCall(b, h, name)
-	}
+	forCaptures(b, func(b *testing.B, name string) {
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			h := newHarness(b, Config{Roots: []string{sharedPcaps}})
+			b.StartTimer()
+			benchCall(b, h, name)
+		}
+	})
 }
 
 // BenchmarkCachedCall is analyze answered from the cache.
 func BenchmarkCachedCall(b *testing.B) {
-	name := benchCapture(b)
-	h := newHarness(b, Config{Roots: []string{sharedPcaps}})
-	benchCall(b, h, name)
-	b.ReportAllocs()
-	for b.Loop() {
+	forCaptures(b, func(b *testing.B, name string) {
+		h := newHarness(b, Config{Roots: []string{sharedPcaps}})
 		benchCall(b, h, name)
-	}
+		b.ReportAllocs()
+		for b.Loop() {
+			benchCall(b, h, name)
+		}
+	})
 }
