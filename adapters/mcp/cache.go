@@ -57,6 +57,18 @@ func newReportCache(max int) *reportCache {
 // bytes read and the file size. cached says whether the answer came from
 // the cache.
 func (c *reportCache) get(ctx context.Context, path string, opts pcapai.Options, progress func(read, total int64)) (rep *pcapai.Report, cached bool, err error) {
+	for range 3 {
+		rep, cached, err = c.get1(ctx, path, opts, progress)
+		// A shared analysis cancelled by its other callers as this one
+		// joined: start again, unless this caller was cancelled too.
+		if !errors.Is(err, context.Canceled) || ctx.Err() != nil {
+			break
+		}
+	}
+	return rep, cached, err
+}
+
+func (c *reportCache) get1(ctx context.Context, path string, opts pcapai.Options, progress func(read, total int64)) (rep *pcapai.Report, cached bool, err error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, false, err

@@ -75,7 +75,15 @@ func (s *Server) resolve(p string) (string, error) {
 		return "", errorf("path contains a NUL byte")
 	}
 	if !filepath.IsAbs(p) {
-		p = filepath.Join(s.roots[0], p)
+		// Relative to the first root that has it.
+		rel := p
+		p = filepath.Join(s.roots[0], rel)
+		for _, r := range s.roots {
+			if _, err := os.Lstat(filepath.Join(r, rel)); err == nil {
+				p = filepath.Join(r, rel)
+				break
+			}
+		}
 	}
 	p = filepath.Clean(p)
 	real, err := filepath.EvalSymlinks(p)

@@ -330,6 +330,16 @@ func TestBadInput(t *testing.T) {
 	h.ok("capture_info", map[string]any{"path": "ok.pcap"})
 }
 
+func TestSeveralRoots(t *testing.T) {
+	other := t.TempDir()
+	data, _ := os.ReadFile(tinyCapture)
+	os.WriteFile(filepath.Join(other, "second.pcap"), data, 0o644)
+	h := newHarness(t, Config{Roots: []string{"testdata", other}})
+	h.ok("capture_info", map[string]any{"path": "http_curl_loopback.pcap"})
+	h.ok("capture_info", map[string]any{"path": "second.pcap"})
+	h.ok("capture_info", map[string]any{"path": filepath.Join(other, "second.pcap")})
+}
+
 func TestConcurrentFirstCalls(t *testing.T) {
 	h := newHarness(t, Config{})
 	var wg sync.WaitGroup
