@@ -3,6 +3,7 @@ package mcp
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -138,5 +139,36 @@ func TestCompletion(t *testing.T) {
 	}
 	if len(res.Completion.Values) != 1 || res.Completion.Values[0] != "http_curl_loopback.pcap" {
 		t.Errorf("completion %v", res.Completion.Values)
+	}
+}
+
+func TestFitBound(t *testing.T) {
+	type row struct {
+		A string `json:"a"`
+		B []int  `json:"b"`
+	}
+	type res struct {
+		Rows   []row  `json:"rows"`
+		Offset int    `json:"offset"`
+		Cursor string `json:"cursor,omitempty"`
+		Bounds
+	}
+	var r res
+	for i := range 5000 {
+		r.Rows = append(r.Rows, row{A: strings.Repeat("x", i%700), B: make([]int, i%50)})
+	}
+	for _, budget := range []int{1000, 4096, 48 << 10} {
+		v, notes, err := fit(r, budget, "rows")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(v)
+		if len(b) > budget || len(notes) == 0 {
+			t.Errorf("budget %d: %d bytes, notes %v", budget, len(b), notes)
+		}
+		m := v.(map[string]any)
+		if m["truncated"] != true || m["cursor"] != strconv.Itoa(len(m["rows"].([]any))) {
+			t.Errorf("budget %d: truncated %v cursor %v rows %d", budget, m["truncated"], m["cursor"], len(m["rows"].([]any)))
+		}
 	}
 }

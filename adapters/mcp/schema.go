@@ -95,3 +95,29 @@ func mustSchema[T any]() json.RawMessage {
 	}
 	return b
 }
+
+// argEnums are the closed value sets of arguments, shown to the model in
+// the input schemas.
+var argEnums = map[string][]any{
+	"sort":         {"first", "bytes", "packets", "duration", "retransmissions"},
+	"min_severity": {"info", "low", "medium", "high", "critical"},
+}
+
+// argSchema is the input schema of A: its generated schema (no unknown
+// properties) with the argument enums.
+func argSchema[A any]() json.RawMessage {
+	s, err := schemaFor(reflect.TypeFor[A]())
+	if err != nil {
+		panic(fmt.Sprintf("mcp: schema of %v: %v", reflect.TypeFor[A](), err))
+	}
+	for name, vals := range argEnums {
+		if p := s.Properties[name]; p != nil {
+			p.Enum = vals
+		}
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -237,7 +237,7 @@ type tool struct {
 // panics as tool results.
 func typed[A, R any](fn func(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a A) (R, string, error)) func(s *Server, t tool) (server.ServerTool, bool) {
 	return func(s *Server, t tool) (server.ServerTool, bool) {
-		in := mustSchema[A]()
+		in := argSchema[A]()
 		out := mustSchema[R]()
 		mt := newTool(t, in, out)
 		h := func(ctx context.Context, req mcpgo.CallToolRequest) (res *mcpgo.CallToolResult, err error) {
@@ -316,9 +316,13 @@ func (s *Server) answer(r any, summary string) (*mcpgo.CallToolResult, error) {
 	if len(notes) > 0 {
 		summary += " (answer trimmed to the size budget: " + strings.Join(notes, "; ") + ")"
 	}
+	b, _ := json.Marshal(v)
+	if len(b) > s.cfg.MaxAnswerBytes {
+		// Only an answer made of huge objects rather than lists gets here.
+		return mcpgo.NewToolResultError(fmt.Sprintf("the answer is %d bytes even after trimming, over the budget of %d: narrow it with filters or a smaller limit", len(b), s.cfg.MaxAnswerBytes)), nil
+	}
 	text := summary
 	if !s.cfg.SummaryOnly {
-		b, _ := json.Marshal(v)
 		text += "\n\n" + string(b)
 	}
 	return &mcpgo.CallToolResult{

@@ -158,7 +158,7 @@ type PlannedTool struct {
 
 func capabilities(s *Server, _ context.Context, _ mcpgo.CallToolRequest, _ CapabilitiesArgs) (Capabilities, string, error) {
 	c := Capabilities{
-		Server: Name, Version: pcapai.Version, PcapaiVersion: pcapai.Version, MCPGoVersion: mcpgo.LATEST_PROTOCOL_VERSION,
+		Server: Name, Version: pcapai.Version, PcapaiVersion: pcapai.Version, MCPGoVersion: mcpGoVersion(),
 		GoVersion: runtime.Version(), Tools: s.Tools(), Planned: []PlannedTool{},
 		ModulesBuilt: append([]string{"flows"}, pcapai.ModuleNames()...), Roots: s.roots,
 		Formats:        []string{"pcap", "pcap (nanosecond)", "pcapng", "gzip of any of them"},
@@ -167,7 +167,6 @@ func capabilities(s *Server, _ context.Context, _ mcpgo.CallToolRequest, _ Capab
 		CacheHits: s.cache.hits.Load(), CacheMisses: s.cache.misses.Load(),
 		AllowURL: s.cfg.AllowURL, MaxCorpusFiles: s.cfg.MaxCorpusFiles, RevealSecrets: s.cfg.RevealSecrets,
 	}
-	c.MCPGoVersion = mcpGoVersion()
 	c.Modules = s.cfg.Modules
 	if len(c.Modules) == 0 {
 		c.Modules = c.ModulesBuilt
@@ -817,7 +816,7 @@ func section(field string) func(s *Server, t tool) (server.ServerTool, bool) {
 		if err != nil {
 			panic(fmt.Sprintf("mcp: schema of Report.%s: %v", sf.Name, err))
 		}
-		in := mustSchema[PathArgs]()
+		in := argSchema[PathArgs]()
 		out := sectionSchema(field, fs)
 		build := typed(func(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a PathArgs) (map[string]any, string, error) {
 			l, err := s.report(ctx, req, a.Path)
