@@ -9,14 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
-
-	"github.com/pcapai/pcapai"
 )
 
 func TestDownload(t *testing.T) {
@@ -74,7 +71,6 @@ func TestSectionSwitchesOn(t *testing.T) {
 	if _, ok := h.tools["dns_stats"]; ok != (reportFields["dns"].Type != nil) {
 		t.Errorf("dns_stats advertised %v; Report.dns exists %v", ok, reportFields["dns"].Type != nil)
 	}
-	_ = reflect.TypeFor[pcapai.Report]()
 }
 
 // TestDisplayFilters checks with tshark that each flow's display filter

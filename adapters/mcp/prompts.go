@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 )
 
 // prompt is one prompt template: a request for a workflow over the tools.
@@ -167,8 +166,6 @@ func (s *Server) readReport(ctx context.Context, req mcpgo.ReadResourceRequest) 
 	}
 	return []mcpgo.ResourceContents{mcpgo.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
 }
-
-var _ server.ResourceHandlerFunc = (*Server)(nil).readReport
 
 // pathCompleter completes the path argument of prompts with the captures
 // under the roots.
