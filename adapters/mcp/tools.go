@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"fmt"
+	"github.com/google/jsonschema-go/jsonschema"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -814,7 +815,9 @@ func section(field string) func(s *Server, t tool) (server.ServerTool, bool) {
 		}
 		fs, err := schemaFor(sf.Type)
 		if err != nil {
-			panic(fmt.Sprintf("mcp: schema of Report.%s: %v", sf.Name, err))
+			// A type the schema generator cannot describe (a map with
+			// integer keys, say) still serves: as an untyped object.
+			fs = &jsonschema.Schema{Type: "object"}
 		}
 		in := argSchema[PathArgs]()
 		out := sectionSchema(field, fs)

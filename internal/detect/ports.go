@@ -90,13 +90,25 @@ func (d *Detector) ports(all []*flows.Flow) []attack.Finding {
 			})
 			continue
 		}
-		score := 0.6
-		techs := []attack.TechniqueRef{attack.Tech("T1571", 0.7)}
+		// Grading: a protocol on another service's well-known port (TLS on
+		// 53, SSH on 443) is what T1571 is about; on an unregistered high
+		// port it is often a development or alternate server; between
+		// loopback addresses it is local software talking to itself.
+		score, sev, conf := 0.6, attack.Medium, 0.7
+		switch {
+		case k.dst.Addr().IsLoopback() && (len(g.srcs) == 1 && g.first.Src.Addr().IsLoopback()):
+			score, sev, conf = 0.15, attack.Info, 0.2
+		case k.dst.Port() >= 1024 && k.app == "http":
+			score, sev, conf = 0.3, attack.Low, 0.4
+		case k.dst.Port() >= 1024:
+			score, sev, conf = 0.45, attack.Low, 0.5
+		}
+		techs := []attack.TechniqueRef{attack.Tech("T1571", conf)}
 		if k.app == "tls" || k.app == "ssh" {
 			techs = append(techs, attack.Tech("T1573", 0.4))
 		}
 		out = append(out, attack.Finding{
-			Kind: "non_standard_port", Severity: attack.Medium, Score: score, Source: source,
+			Kind: "non_standard_port", Severity: sev, Score: score, Source: source,
 			Summary: fmt.Sprintf("%s on non-standard port %s/%d (%s), %d flow(s)", k.app, k.pr, k.dst.Port(), k.dst.Addr(), g.fs.Total()),
 			Src:     src, Dst: k.dst.Addr(), First: g.first.First, Last: last,
 			Techniques: techs,
