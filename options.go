@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/pcapai/pcapai/tlsx"
 )
 
 // Options configures a pass. The zero value analyzes everything with the
@@ -33,6 +35,9 @@ type Options struct {
 	// TopN bounds the top-talker and top-flow lists. Zero means 20.
 	TopN int
 
+	// TLS configures the TLS/QUIC analyzer (session cap, known-bad JA3).
+	TLS tlsx.Config
+
 	// RevealSecrets shows cleartext credentials unmasked in findings.
 	RevealSecrets bool
 
@@ -43,6 +48,7 @@ type Options struct {
 // Module names.
 const (
 	ModOverview = "overview"
+	ModTLS      = "tls"
 )
 
 // modules is the ordered analyzer list of the pass: each sees every packet
@@ -53,6 +59,7 @@ var modules = []struct {
 	new  func(e *engine) module
 }{
 	{ModOverview, func(e *engine) module { return newOverview(&e.opts) }},
+	{ModTLS, func(e *engine) module { return newTLSModule(&e.opts) }},
 }
 
 var allModules = func() []string {
