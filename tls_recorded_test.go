@@ -1,0 +1,138 @@
+package pcapai
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/pcapai/pcapai/internal/pcaptest"
+	"github.com/pcapai/pcapai/tlsx"
+)
+
+// recordedTruth is one entry of testdata/tls_truth.json, written by
+// testdata/record/tls_truth.py from tshark 4.0 (out-of-order reassembly on).
+type recordedTruth struct {
+	ClientHelloFrames []uint64 `json:"client_hello_frames"`
+	ServerHelloFrames []uint64 `json:"server_hello_frames"`
+	CertificateFrames []uint64 `json:"certificate_frames"`
+	JA3               []string `json:"ja3"`
+	JA3S              []string `json:"ja3s"`
+	SNI               []string `json:"sni"`
+	Versions          []string `json:"server_hello_versions"`
+	Alerts            [][3]int `json:"alerts"` // frame, level, description
+	OutOfOrder        int      `json:"out_of_order_segments"`
+}
+
+// scenario is what testdata/record/tls_record.sh set up for each capture.
+var scenarios = map[string]struct {
+	certs     int      // certificates the server sent
+	issues    []string // chain check kinds expected
+	findings  []string // tlsx finding kinds expected
+	completed bool
+	status    string
+}{
+	// leaf + intermediate, curl verified it against the root
+	"tls_valid_chain_tls12.pcap": {2, nil, nil, true, "observed"},
+	// leaf valid 2020-01-01..2021-01-01 (openssl ca -startdate/-enddate)
+	"tls_expired_cert.pcap": {2, []string{"expired"}, []string{tlsx.KindExpired}, true, "observed"},
+	// openssl req -x509 -newkey rsa:1024 -sha1
+	"tls_self_signed.pcap": {1, []string{"weak_key", "self_signed_leaf"}, []string{tlsx.KindSelfSigned, tlsx.KindWeakCrypto}, true, "observed"},
+	// certificate for server.test, curl asked for other.test
+	"tls_hostname_mismatch.pcap": {2, []string{"hostname_mismatch"}, []string{tlsx.KindHostnameMismatch}, true, "observed"},
+	// s_server without -cert_chain; curl aborts with unknown_ca
+	"tls_missing_intermediate.pcap": {1, []string{"missing_intermediate"}, []string{tlsx.KindMissingIntermediate}, false, "observed"},
+	// TLS 1.3: the Certificate message is encrypted
+	"tls_13.pcap": {0, nil, nil, true, "not_observable"},
+	// MTU 576 and swapped segment pairs (tunreorder.py)
+	"tls_reordered_small_mtu.pcap": {2, nil, nil, true, "observed"},
+}
+
+// TestTLSRecorded checks the captures recorded by testdata/record/tls_record.sh
+// against tshark's fields (frames, JA3, JA3S, SNI, versions, alerts) and
+// against what the recording set up (chain checks, findings).
+func TestTLSRecorded(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(pcaptest.TestdataDir(), "tls_truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth map[string]recordedTruth
+	if err := json.Unmarshal(raw, &truth); err != nil {
+		t.Fatal(err)
+	}
+	if len(truth) != len(scenarios) {
+		t.Fatalf("tls_truth.json has %d files, scenarios %d", len(truth), len(scenarios))
+	}
+	for name, tr := range truth {
+		t.Run(name, func(t *testing.T) {
+			sc, ok := scenarios[name]
+			if !ok {
+				t.Fatalf("no scenario for %s", name)
+			}
+			rep := analyzeTLS(t, filepath.Join(pcaptest.TestdataDir(), name), tlsx.Config{})
+			res := rep.TLS
+			if len(res.Sessions) != 1 {
+				t.Fatalf("%d sessions, want 1", len(res.Sessions))
+			}
+			s := res.Sessions[0]
+			eq := func(what string, got, want any) {
+				t.Helper()
+				gj, _ := json.Marshal(got)
+				wj, _ := json.Marshal(want)
+				if string(gj) != string(wj) {
+					t.Errorf("%s = %s, tshark %s", what, gj, wj)
+				}
+			}
+			eq("client hello frames", []uint64{s.ClientHelloFrame}, tr.ClientHelloFrames)
+			eq("server hello frames", []uint64{s.ServerHelloFrame}, tr.ServerHelloFrames)
+			eq("ja3", []string{s.JA3}, tr.JA3)
+			eq("ja3s", []string{s.JA3S}, tr.JA3S)
+			eq("sni", []string{s.SNI}, tr.SNI)
+			eq("version", []string{s.VersionCode}, tr.Versions)
+			// Every finding here is about the certificate: its evidence is
+			// the frame where tshark shows the Certificate message.
+			for _, f := range rep.Findings {
+				eq(f.Kind+" evidence frames", f.Evidence.Frames, tr.CertificateFrames)
+			}
+			alerts := [][3]int{}
+			for _, a := range s.Alerts {
+				lv := map[string]int{"warning": 1, "fatal": 2}[a.Level]
+				alerts = append(alerts, [3]int{int(a.Frame), lv, descCode(a.Description)})
+			}
+			eq("alerts", alerts, tr.Alerts)
+
+			eq("certificates", len(s.Certificates), sc.certs)
+			var kinds []string
+			for _, is := range s.Issues {
+				kinds = append(kinds, is.Kind)
+			}
+			eq("issues", kinds, sc.issues)
+			var fk []string
+			for _, f := range rep.Findings {
+				fk = append(fk, f.Kind)
+			}
+			slices.Sort(fk)
+			want := slices.Clone(sc.findings)
+			slices.Sort(want)
+			eq("findings", fk, want)
+			eq("completed", s.Completed, sc.completed)
+			eq("certificate_status", s.CertificateStatus, sc.status)
+			if name == "tls_reordered_small_mtu.pcap" && tr.OutOfOrder == 0 {
+				t.Error("the recording has no out-of-order segments; re-record")
+			}
+		})
+	}
+}
+
+func descCode(name string) int {
+	for _, c := range []struct {
+		n string
+		c int
+	}{{"close_notify", 0}, {"handshake_failure", 40}, {"bad_certificate", 42}, {"certificate_expired", 45}, {"unknown_ca", 48}, {"decrypt_error", 51}, {"protocol_version", 70}} {
+		if c.n == name {
+			return c.c
+		}
+	}
+	return -1
+}
