@@ -2,6 +2,7 @@ package tlsx
 
 import (
 	"crypto/tls"
+	"fmt"
 	"strings"
 )
 
@@ -52,6 +53,15 @@ var legacySuites = map[uint16]string{
 	0xC028: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
 }
 
+// goSuites names the suites crypto/tls knows.
+var goSuites = func() map[uint16]string {
+	m := map[uint16]string{}
+	for _, c := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		m[c.ID] = c.Name
+	}
+	return m
+}()
+
 // cipherName returns the IANA name of a cipher suite ("0x1234" when
 // unknown; "GREASE" for GREASE values).
 func cipherName(id uint16) string {
@@ -61,7 +71,10 @@ func cipherName(id uint16) string {
 	if n, ok := legacySuites[id]; ok {
 		return n
 	}
-	return tls.CipherSuiteName(id)
+	if n, ok := goSuites[id]; ok {
+		return n
+	}
+	return fmt.Sprintf("0x%04X", id)
 }
 
 // weakCipher reports why a negotiated suite is weak ("" if it is not):

@@ -94,7 +94,7 @@ func ja4Raw(h *hello, quic bool) (a, b, c string) {
 		if e == extServerName || e == extALPN {
 			continue
 		}
-		exts = append(exts, fmt.Sprintf("%04x", e))
+		exts = append(exts, hex4(e))
 	}
 	slices.Sort(ciphers)
 	slices.Sort(exts)
@@ -110,10 +110,15 @@ func ja4Raw(h *hello, quic bool) (a, b, c string) {
 func hexList(vs []uint16, out []string) []string {
 	for _, v := range vs {
 		if !isGREASE(v) {
-			out = append(out, fmt.Sprintf("%04x", v))
+			out = append(out, hex4(v))
 		}
 	}
 	return out
+}
+
+func hex4(v uint16) string {
+	const digits = "0123456789abcdef"
+	return string([]byte{digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15]})
 }
 
 func ja4Hash(s string) string {

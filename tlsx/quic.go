@@ -71,7 +71,7 @@ func initialKeys(version uint32, dcid []byte) (client, server *quicKeys, err err
 	if version == quicV2 {
 		salt, prefix = saltV2, "quicv2 "
 	}
-	initial, err := hkdf.Extract(sha256.New, dcid, salt)
+	initial, err := hkdfExtract(dcid, salt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -255,3 +255,5 @@ func cryptoFrames(b []byte, fn func(off uint64, data []byte)) error {
 	}
 	return nil
 }
+
+func hkdfExtract(secret, salt []byte) ([]byte, error) { return hkdf.Extract(sha256.New, secret, salt) }
