@@ -51,7 +51,7 @@ func TestTLSEvidenceTshark(t *testing.T) {
 	files = append(files, local...)
 	n := 0
 	for _, file := range files {
-		rep := analyzeTLS(t, file, tlsx.Config{BadJA3: map[string]string{"49ed2ef3f1321e5f044f1e71b0e6fdd5": "test entry"}})
+		rep := analyzeTLS(t, file, tlsx.Config{BadJA3: map[string]string{"49ed2ef3f1321e5f044f1e71b0e6fdd5": "test entry", "f75253b5e2b4dcb3fdae9b78ce8c6e49": "test entry (QUIC)"}})
 		for _, f := range rep.Findings {
 			if f.Source != "tlsx" {
 				continue

@@ -117,10 +117,11 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 	t := a.tcp[f]
 	if t == nil {
 		syn := p.Flags.Has(flows.SYN)
-		if !syn && !looksTLSRecord(p.Payload) {
+		// Mid-stream (no SYN seen), only a handshake record starts a flow.
+		if !syn && (len(p.Payload) == 0 || p.Payload[0] != 22 || !looksTLSRecord(p.Payload)) {
 			return
 		}
-		if len(a.tcp) >= a.lim.MaxFlows {
+		if len(a.tcp) >= a.lim.MaxFlows && !a.sweepTCP() {
 			a.lim.FlowsDropped++
 			return
 		}
@@ -148,6 +149,30 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 	}
 	a.records(t, p)
 	a.checkDone(t)
+}
+
+// sweepTCP makes room in a full TCP table: it forgets flows whose
+// handshake is over and flows that carried no data yet. It reports whether
+// room was made.
+func (a *Analyzer) sweepTCP() bool {
+	for f, t := range a.tcp {
+		if t.done || t.s == nil && t.dirs[0].st.Len() == 0 && t.dirs[1].st.Len() == 0 && t.dirs[0].st.Pending() == 0 && t.dirs[1].st.Pending() == 0 {
+			delete(a.tcp, f)
+		}
+	}
+	a.lim.Sweeps++
+	return len(a.tcp) < a.lim.MaxFlows
+}
+
+// sweepQUIC forgets QUIC flows whose Initial exchange is over.
+func (a *Analyzer) sweepQUIC() bool {
+	for f, q := range a.udp {
+		if q.done {
+			delete(a.udp, f)
+		}
+	}
+	a.lim.Sweeps++
+	return len(a.udp) < a.lim.MaxFlows
 }
 
 func (a *Analyzer) checkDone(t *tcpFlow) {
@@ -377,7 +402,7 @@ func (a *Analyzer) observeQUIC(p *flows.Packet) {
 	f := p.Flow
 	q := a.udp[f]
 	if q == nil {
-		if len(a.udp) >= a.lim.MaxFlows {
+		if len(a.udp) >= a.lim.MaxFlows && !a.sweepQUIC() {
 			a.lim.FlowsDropped++
 			return
 		}

@@ -13,8 +13,9 @@ type Config struct {
 	// are counted (Result.SessionsDropped) and still counted in the hello
 	// totals. Zero means 10000.
 	MaxSessions int
-	// MaxFlows caps the TCP and UDP flows followed at once (flows that
-	// may carry a handshake). Zero means 65536.
+	// MaxFlows caps the TCP and the QUIC flows followed at once (flows
+	// that may carry a handshake); when full, finished flows are forgotten
+	// first. Zero means 65536.
 	MaxFlows int
 	// MaxStreamBytes caps the bytes reassembled per flow direction; a
 	// handshake that does not fit is reported as far as it was read.
@@ -55,12 +56,15 @@ type Result struct {
 
 // Limits reports the analyzer's caps and how often they were hit.
 type Limits struct {
-	MaxSessions     int    `json:"max_sessions"`
-	MaxFlows        int    `json:"max_flows"`
-	FlowsDropped    uint64 `json:"flows_dropped"` // flows not followed (MaxFlows)
-	MaxStreamBytes  int    `json:"max_stream_bytes"`
-	StreamTruncated int    `json:"stream_truncated"` // directions that hit MaxStreamBytes before the handshake ended
-	ParseErrors     int    `json:"parse_errors"`     // handshake messages that did not parse
+	MaxSessions  int    `json:"max_sessions"`
+	MaxFlows     int    `json:"max_flows"`
+	FlowsDropped uint64 `json:"flows_dropped"` // flows not followed (MaxFlows)
+	// Sweeps counts how often a full flow table forgot finished flows
+	// (a later packet of a forgotten flow is not analysed again).
+	Sweeps          int `json:"sweeps"`
+	MaxStreamBytes  int `json:"max_stream_bytes"`
+	StreamTruncated int `json:"stream_truncated"` // directions that hit MaxStreamBytes before the handshake ended
+	ParseErrors     int `json:"parse_errors"`     // handshake messages that did not parse
 }
 
 // Session is one TLS (or QUIC) handshake.

@@ -1,0 +1,95 @@
+package tlsx
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/pcapai/pcapai/attack"
+	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/pcaptest"
+)
+
+// TestHandshakeChoppedWrapped replays the two directions of
+// tls_valid_chain_tls12.pcap as 7-byte segments, each group of five
+// delivered in reverse order, with duplicated segments and initial
+// sequence numbers just below 2³² so the stream wraps: the session must
+// equal the one read from the capture as recorded.
+func TestHandshakeChoppedWrapped(t *testing.T) {
+	file := filepath.Join(pcaptest.TestdataDir(), "tls_valid_chain_tls12.pcap")
+	want := analyze(t, file, Config{}).Sessions[0]
+	var s [2][]byte
+	pass(t, file, func(p *flows.Packet) {
+		if p.Flow != nil && p.Proto == flows.TCP {
+			s[p.Dir] = append(s[p.Dir], p.Payload...)
+		}
+	})
+	a := New(Config{})
+	fl := &flows.Flow{ID: 1, Proto: flows.TCP, Src: fuzzCli, Dst: fuzzSrv}
+	isn := [2]uint32{0xFFFFFF00, 0xFFFFFFF0}
+	frame := uint64(1)
+	a.Observe(tcpPkt(fl, frame, flows.FromInitiator, isn[0], flows.SYN, nil))
+	a.Observe(tcpPkt(fl, frame+1, flows.FromResponder, isn[1], flows.SYN|flows.ACK, nil))
+	frame += 2
+	const seg, group = 7, 5
+	off := [2]int{}
+	for off[0] < len(s[0]) || off[1] < len(s[1]) {
+		for d := range 2 {
+			var batch []*flows.Packet
+			for range group {
+				if off[d] >= len(s[d]) {
+					break
+				}
+				end := min(off[d]+seg, len(s[d]))
+				batch = append(batch, tcpPkt(fl, 0, flows.Dir(d), isn[d]+1+uint32(off[d]), flows.ACK, s[d][off[d]:end]))
+				off[d] = end
+			}
+			for i := len(batch) - 1; i >= 0; i-- {
+				for range 2 { // every segment twice: a retransmission
+					batch[i].Frame = frame
+					frame++
+					a.Observe(batch[i])
+				}
+			}
+		}
+	}
+	r, _ := a.Finish()
+	if len(r.Sessions) != 1 {
+		t.Fatalf("%d sessions", len(r.Sessions))
+	}
+	got := r.Sessions[0]
+	for _, c := range []struct{ name, got, want string }{
+		{"ja3", got.JA3, want.JA3}, {"ja3s", got.JA3S, want.JA3S}, {"ja4", got.JA4, want.JA4},
+		{"sni", got.SNI, want.SNI}, {"cipher", got.Cipher, want.Cipher}, {"chain", got.ChainID, want.ChainID},
+		{"status", got.CertificateStatus, want.CertificateStatus},
+	} {
+		if c.got != c.want || c.want == "" {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if !got.Completed {
+		t.Error("handshake not completed")
+	}
+}
+
+// TestKnownBadJA3 raises a finding for a JA3 on the configured list; the
+// hash is tshark's tls.handshake.ja3 for the capture (tls_truth.json).
+func TestKnownBadJA3(t *testing.T) {
+	a := New(Config{BadJA3: map[string]string{"87b9bfc7da97115ed2276737b09f8d74": "test label"}})
+	pass(t, filepath.Join(pcaptest.TestdataDir(), "tls_valid_chain_tls12.pcap"), a.Observe)
+	_, fs := a.Finish()
+	if len(fs) != 1 || fs[0].Kind != KindKnownBadJA3 || fs[0].Severity != attack.High || fs[0].Evidence.Frames[0] != 4 {
+		b, _ := json.MarshalIndent(fs, "", " ")
+		t.Fatalf("findings: %s", b)
+	}
+}
+
+// TestFlowCapSweep: with room for one flow at a time, finished handshakes
+// are forgotten and the three sequential sessions are all read.
+func TestFlowCapSweep(t *testing.T) {
+	dir := pcaptest.SharedDir(t)
+	r := analyze(t, filepath.Join(dir, "tls-missing-intermediate.pcap"), Config{MaxFlows: 1})
+	if len(r.Sessions) != 3 || r.Limits.Sweeps == 0 {
+		t.Fatalf("sessions %d sweeps %d dropped %d; want 3 sessions after sweeps", len(r.Sessions), r.Limits.Sweeps, r.Limits.FlowsDropped)
+	}
+}
