@@ -27,26 +27,33 @@ type recordedTruth struct {
 
 // scenario is what testdata/record/tls_record.sh set up for each capture.
 var scenarios = map[string]struct {
-	certs     int      // certificates the server sent
+	certs     int      // certificates the server sent (first session)
 	issues    []string // chain check kinds expected
 	findings  []string // tlsx finding kinds expected
 	completed bool
 	status    string
+	resumed   []bool // per session, when the scenario has several
 }{
 	// leaf + intermediate, curl verified it against the root
-	"tls_valid_chain_tls12.pcap": {2, nil, nil, true, "observed"},
+	"tls_valid_chain_tls12.pcap": {2, nil, nil, true, "observed", nil},
 	// leaf valid 2020-01-01..2021-01-01 (openssl ca -startdate/-enddate)
-	"tls_expired_cert.pcap": {2, []string{"expired"}, []string{tlsx.KindExpired}, true, "observed"},
+	"tls_expired_cert.pcap": {2, []string{"expired"}, []string{tlsx.KindExpired}, true, "observed", nil},
 	// openssl req -x509 -newkey rsa:1024 -sha1
-	"tls_self_signed.pcap": {1, []string{"weak_key", "self_signed_leaf"}, []string{tlsx.KindSelfSigned, tlsx.KindWeakCrypto}, true, "observed"},
+	"tls_self_signed.pcap": {1, []string{"weak_key", "self_signed_leaf"}, []string{tlsx.KindSelfSigned, tlsx.KindWeakCrypto}, true, "observed", nil},
 	// certificate for server.test, curl asked for other.test
-	"tls_hostname_mismatch.pcap": {2, []string{"hostname_mismatch"}, []string{tlsx.KindHostnameMismatch}, true, "observed"},
+	"tls_hostname_mismatch.pcap": {2, []string{"hostname_mismatch"}, []string{tlsx.KindHostnameMismatch}, true, "observed", nil},
 	// s_server without -cert_chain; curl aborts with unknown_ca
-	"tls_missing_intermediate.pcap": {1, []string{"missing_intermediate"}, []string{tlsx.KindMissingIntermediate}, false, "observed"},
+	"tls_missing_intermediate.pcap": {1, []string{"missing_intermediate"}, []string{tlsx.KindMissingIntermediate}, false, "observed", nil},
 	// TLS 1.3: the Certificate message is encrypted
-	"tls_13.pcap": {0, nil, nil, true, "not_observable"},
+	"tls_13.pcap": {0, nil, nil, true, "not_observable", nil},
 	// MTU 576 and swapped segment pairs (tunreorder.py)
-	"tls_reordered_small_mtu.pcap": {2, nil, nil, true, "observed"},
+	"tls_reordered_small_mtu.pcap": {2, nil, nil, true, "observed", nil},
+	// s_client -sess_out, then -sess_in: the second handshake resumes by
+	// session ID and sends no Certificate
+	"tls_resumption_tls12.pcap": {2, nil, nil, true, "observed", []bool{false, true}},
+	// TLS 1.3: the second ClientHello offers a ticket (pre_shared_key 41)
+	// and the ServerHello selects it
+	"tls_resumption_tls13.pcap": {0, nil, nil, true, "not_observable", []bool{false, true}},
 }
 
 // TestTLSRecorded checks the captures recorded by testdata/record/tls_record.sh
@@ -72,10 +79,9 @@ func TestTLSRecorded(t *testing.T) {
 			}
 			rep := analyzeTLS(t, filepath.Join(pcaptest.TestdataDir(), name), tlsx.Config{})
 			res := rep.TLS
-			if len(res.Sessions) != 1 {
-				t.Fatalf("%d sessions, want 1", len(res.Sessions))
+			if want := max(1, len(sc.resumed)); len(res.Sessions) != want {
+				t.Fatalf("%d sessions, want %d", len(res.Sessions), want)
 			}
-			s := res.Sessions[0]
 			eq := func(what string, got, want any) {
 				t.Helper()
 				gj, _ := json.Marshal(got)
@@ -84,12 +90,26 @@ func TestTLSRecorded(t *testing.T) {
 					t.Errorf("%s = %s, tshark %s", what, gj, wj)
 				}
 			}
-			eq("client hello frames", []uint64{s.ClientHelloFrame}, tr.ClientHelloFrames)
-			eq("server hello frames", []uint64{s.ServerHelloFrame}, tr.ServerHelloFrames)
-			eq("ja3", []string{s.JA3}, tr.JA3)
-			eq("ja3s", []string{s.JA3S}, tr.JA3S)
-			eq("sni", []string{s.SNI}, tr.SNI)
-			eq("version", []string{s.VersionCode}, tr.Versions)
+			var chf, shf []uint64
+			var ja3, ja3s, sni, vers []string
+			var resumed []bool
+			for _, s := range res.Sessions {
+				chf, shf = append(chf, s.ClientHelloFrame), append(shf, s.ServerHelloFrame)
+				ja3, ja3s, sni, vers = append(ja3, s.JA3), append(ja3s, s.JA3S), append(sni, s.SNI), append(vers, s.VersionCode)
+				resumed = append(resumed, s.Resumed)
+				eq("completed", s.Completed, sc.completed)
+				eq("certificate_status", s.CertificateStatus, map[bool]string{false: sc.status, true: "absent"}[s.Resumed && sc.status == "observed"])
+			}
+			eq("client hello frames", chf, tr.ClientHelloFrames)
+			eq("server hello frames", shf, tr.ServerHelloFrames)
+			eq("ja3", ja3, tr.JA3)
+			eq("ja3s", ja3s, tr.JA3S)
+			eq("sni", sni, tr.SNI)
+			eq("version", vers, tr.Versions)
+			if sc.resumed != nil {
+				eq("resumed", resumed, sc.resumed)
+			}
+			s := res.Sessions[0]
 			// Every finding here is about the certificate: its evidence is
 			// the frame where tshark shows the Certificate message.
 			for _, f := range rep.Findings {
@@ -116,8 +136,6 @@ func TestTLSRecorded(t *testing.T) {
 			want := slices.Clone(sc.findings)
 			slices.Sort(want)
 			eq("findings", fk, want)
-			eq("completed", s.Completed, sc.completed)
-			eq("certificate_status", s.CertificateStatus, sc.status)
 			if name == "tls_reordered_small_mtu.pcap" && tr.OutOfOrder == 0 {
 				t.Error("the recording has no out-of-order segments; re-record")
 			}

@@ -5,6 +5,7 @@
 # client side. It builds a root CA, an intermediate and leaves with openssl,
 # then writes testdata/tls_truth.json from tshark's view of each file.
 # Run as root from the repository root: testdata/record/tls_record.sh
+# Existing captures are kept: delete one to record it again.
 set -euo pipefail
 OUT=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d)
@@ -68,6 +69,7 @@ ip netns exec tlsrec_s ethtool -K vs tso off gso off gro off >/dev/null 2>&1 || 
 # record NAME SERVER_NS CLIENT_NS IFACE SERVER_IP "s_server args" "curl args"
 record() {
   local name=$1 sns=$2 cns=$3 ifc=$4 ip=$5 sargs=$6 cargs=$7
+  [ -e "$OUT/$name.pcap" ] && return # delete a capture to record it again
   ip netns exec "$sns" timeout 20 openssl s_server -accept 4433 -naccept 1 -www -quiet $sargs >/dev/null 2>&1 &
   local spid=$!
   sleep 0.5
@@ -88,9 +90,31 @@ record tls_hostname_mismatch $V "-cert leaf.pem -key leaf.key -cert_chain int.pe
 record tls_missing_intermediate $V "-cert leaf.pem -key leaf.key -tls1_2" "--cacert root.pem --tlsv1.2 --tls-max 1.2 https://server.test:4433/"
 record tls_13 $V "-cert leaf.pem -key leaf.key -cert_chain int.pem" "--cacert root.pem --tlsv1.3 https://server.test:4433/"
 
+# Resumption: two openssl s_client connections, the second resuming the
+# first's session (TLS 1.2: session ID; TLS 1.3: a ticket, PSK).
+# record_resume NAME "version flag"
+record_resume() {
+  local name=$1 ver=$2
+  [ -e "$OUT/$name.pcap" ] && return
+  ip netns exec tlsrec_s timeout 20 openssl s_server -accept 4433 -naccept 2 -www -quiet -cert leaf.pem -key leaf.key -cert_chain int.pem $ver >/dev/null 2>&1 &
+  local spid=$!
+  sleep 0.5
+  ip netns exec tlsrec_c timeout 20 tcpdump -i vc -s 0 -U -w "$OUT/$name.pcap" tcp port 4433 >/dev/null 2>&1 &
+  local tpid=$!
+  sleep 1
+  (printf 'GET / HTTP/1.0\r\n\r\n'; sleep 1) | ip netns exec tlsrec_c timeout 10 openssl s_client -connect 10.99.0.1:4433 -servername server.test $ver -sess_out sess.pem -quiet >/dev/null 2>&1 || true
+  (printf 'GET / HTTP/1.0\r\n\r\n'; sleep 1) | ip netns exec tlsrec_c timeout 10 openssl s_client -connect 10.99.0.1:4433 -servername server.test $ver -sess_in sess.pem -quiet >/dev/null 2>&1 || true
+  sleep 1
+  kill "$tpid" 2>/dev/null || true; wait "$tpid" 2>/dev/null || true
+  kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true
+}
+record_resume tls_resumption_tls12 -tls1_2
+record_resume tls_resumption_tls13 -tls1_3
+
 # Small MTU (many small segments) and reordering: tc netem is not available
 # here, so two TUN devices joined by tunreorder.py swap pairs of the
 # server's data segments; tcpdump on the client's TUN sees them out of order.
+if [ ! -e "$OUT/tls_reordered_small_mtu.pcap" ]; then
 ip netns add tlsrec_s2; ip netns add tlsrec_c2
 trap 'ip netns del tlsrec_s 2>/dev/null || true; ip netns del tlsrec_c 2>/dev/null || true; ip netns del tlsrec_s2 2>/dev/null || true; ip netns del tlsrec_c2 2>/dev/null || true; rm -rf "$W"' EXIT
 python3 "$OUT/record/tunreorder.py" tlsrec_c2 tlsrec_s2 25 > tun.log 2>&1 &
@@ -101,6 +125,7 @@ ip -n tlsrec_c2 link set tunc mtu 576 up; ip -n tlsrec_s2 link set tuns mtu 576 
 ip -n tlsrec_c2 link set lo up; ip -n tlsrec_s2 link set lo up
 record tls_reordered_small_mtu tlsrec_s2 tlsrec_c2 tunc 10.98.0.1 "-cert leaf.pem -key leaf.key -cert_chain int.pem -tls1_2" "--cacert root.pem --tlsv1.2 --tls-max 1.2 https://server.test:4433/"
 kill "$TPID" 2>/dev/null || true; wait "$TPID" 2>/dev/null || true
+fi
 
 # --- truth from tshark -----------------------------------------------------
 python3 "$OUT/record/tls_truth.py" "$OUT"
