@@ -33,27 +33,33 @@ var scenarios = map[string]struct {
 	completed bool
 	status    string
 	resumed   []bool // per session, when the scenario has several
+	hrr       bool   // one session, two ClientHellos and two ServerHellos
 }{
 	// leaf + intermediate, curl verified it against the root
-	"tls_valid_chain_tls12.pcap": {2, nil, nil, true, "observed", nil},
+	"tls_valid_chain_tls12.pcap": {2, nil, nil, true, "observed", nil, false},
 	// leaf valid 2020-01-01..2021-01-01 (openssl ca -startdate/-enddate)
-	"tls_expired_cert.pcap": {2, []string{"expired"}, []string{tlsx.KindExpired}, true, "observed", nil},
+	"tls_expired_cert.pcap": {2, []string{"expired"}, []string{tlsx.KindExpired}, true, "observed", nil, false},
 	// openssl req -x509 -newkey rsa:1024 -sha1
-	"tls_self_signed.pcap": {1, []string{"weak_key", "self_signed_leaf"}, []string{tlsx.KindSelfSigned, tlsx.KindWeakCrypto}, true, "observed", nil},
+	"tls_self_signed.pcap": {1, []string{"weak_key", "self_signed_leaf"}, []string{tlsx.KindSelfSigned, tlsx.KindWeakCrypto}, true, "observed", nil, false},
 	// certificate for server.test, curl asked for other.test
-	"tls_hostname_mismatch.pcap": {2, []string{"hostname_mismatch"}, []string{tlsx.KindHostnameMismatch}, true, "observed", nil},
+	"tls_hostname_mismatch.pcap": {2, []string{"hostname_mismatch"}, []string{tlsx.KindHostnameMismatch}, true, "observed", nil, false},
 	// s_server without -cert_chain; curl aborts with unknown_ca
-	"tls_missing_intermediate.pcap": {1, []string{"missing_intermediate"}, []string{tlsx.KindMissingIntermediate}, false, "observed", nil},
+	"tls_missing_intermediate.pcap": {1, []string{"missing_intermediate"}, []string{tlsx.KindMissingIntermediate}, false, "observed", nil, false},
 	// TLS 1.3: the Certificate message is encrypted
-	"tls_13.pcap": {0, nil, nil, true, "not_observable", nil},
+	"tls_13.pcap": {0, nil, nil, true, "not_observable", nil, false},
 	// MTU 576 and swapped segment pairs (tunreorder.py)
-	"tls_reordered_small_mtu.pcap": {2, nil, nil, true, "observed", nil},
+	"tls_reordered_small_mtu.pcap": {2, nil, nil, true, "observed", nil, false},
 	// s_client -sess_out, then -sess_in: the second handshake resumes by
 	// session ID and sends no Certificate
-	"tls_resumption_tls12.pcap": {2, nil, nil, true, "observed", []bool{false, true}},
+	"tls_resumption_tls12.pcap": {2, nil, nil, true, "observed", []bool{false, true}, false},
 	// TLS 1.3: the second ClientHello offers a ticket (pre_shared_key 41)
 	// and the ServerHello selects it
-	"tls_resumption_tls13.pcap": {0, nil, nil, true, "not_observable", []bool{false, true}},
+	"tls_resumption_tls13.pcap": {0, nil, nil, true, "not_observable", []bool{false, true}, false},
+	// s_server -groups P-256, s_client -groups X25519:P-256: a
+	// HelloRetryRequest (a ServerHello for tshark), then ClientHello and
+	// ServerHello again; the session keeps the first ClientHello and the
+	// real ServerHello
+	"tls_hello_retry.pcap": {0, nil, nil, true, "not_observable", nil, true},
 }
 
 // TestTLSRecorded checks the captures recorded by testdata/record/tls_record.sh
@@ -99,6 +105,14 @@ func TestTLSRecorded(t *testing.T) {
 				resumed = append(resumed, s.Resumed)
 				eq("completed", s.Completed, sc.completed)
 				eq("certificate_status", s.CertificateStatus, map[bool]string{false: sc.status, true: "absent"}[s.Resumed && sc.status == "observed"])
+			}
+			eq("ClientHello count", res.ClientHellos, len(tr.ClientHelloFrames))
+			eq("ServerHello count", res.ServerHellos, len(tr.ServerHelloFrames))
+			if sc.hrr {
+				last := len(tr.ServerHelloFrames) - 1
+				tr.ClientHelloFrames, tr.JA3, tr.SNI = tr.ClientHelloFrames[:1], tr.JA3[:1], tr.SNI[:1]
+				tr.ServerHelloFrames, tr.JA3S, tr.Versions = tr.ServerHelloFrames[last:], tr.JA3S[last:], tr.Versions[last:]
+				eq("hello_retry", res.Sessions[0].HelloRetry, true)
 			}
 			eq("client hello frames", chf, tr.ClientHelloFrames)
 			eq("server hello frames", shf, tr.ServerHelloFrames)

@@ -192,11 +192,15 @@ func (s *sess) completed() bool {
 	if s.quic || s.sh == nil {
 		return false
 	}
-	if s.sh.chosenVersion() >= 0x0304 && s.sh.chosenVersion() < 0x7f00 || s.sh.chosenVersion()>>8 == 0x7f {
+	if isTLS13(s.sh.chosenVersion()) {
 		return s.app[0] && s.app[1]
 	}
 	return s.ccs[0] && s.ccs[1]
 }
+
+// isTLS13 reports whether a negotiated version is TLS 1.3 or one of its
+// drafts (0x7fxx).
+func isTLS13(v uint16) bool { return v == 0x0304 || v>>8 == 0x7f }
 
 // records parses the complete records now available in p's direction.
 func (a *Analyzer) records(t *tcpFlow, p *flows.Packet) {
@@ -237,7 +241,12 @@ func (a *Analyzer) records(t *tcpFlow, p *flows.Packet) {
 			d.hs = append(d.hs, body...)
 			a.tcpMessages(t, d, p)
 		case 20:
-			d.enc = true
+			// TLS 1.3 middlebox-compatibility CCS (RFC 8446 D.4) changes
+			// nothing: a ClientHello after a HelloRetryRequest, and the
+			// ServerHello after it, are still plaintext.
+			if s := t.s; s == nil || s.sh == nil || !s.sh.hrr && !isTLS13(s.sh.chosenVersion()) {
+				d.enc = true
+			}
 			if t.s != nil {
 				t.s.ccs[sender] = true
 			}
@@ -342,7 +351,7 @@ func (a *Analyzer) message(sp **sess, p *flows.Packet, quic bool, typ uint8, bod
 		if s == nil {
 			return
 		}
-		if s.sh != nil && s.sh.chosenVersion() >= 0x0304 {
+		if s.sh != nil && isTLS13(s.sh.chosenVersion()) {
 			return // TLS 1.3 certificates travel encrypted; a plaintext one is odd
 		}
 		ders, err := parseCertificateMsg(body)
@@ -605,7 +614,7 @@ func (a *Analyzer) build(i int, s *sess) Session {
 			out.ALPNChosen = h.alpn[0]
 		}
 		out.ServerExtensions = append(out.ServerExtensions, h.exts...)
-		if v >= 0x0304 || s.quic {
+		if isTLS13(v) || s.quic {
 			out.Resumed = h.psk
 		} else if s.ch != nil {
 			out.Resumed = len(h.sessionID) > 0 && string(h.sessionID) == string(s.ch.sessionID) && s.certs[1] == nil
@@ -616,7 +625,7 @@ func (a *Analyzer) build(i int, s *sess) Session {
 			out.HandshakeRTTms = attack.Round(float64(s.shTime.Sub(s.chTime)) / float64(time.Millisecond))
 		}
 		switch {
-		case v >= 0x0304 || s.quic:
+		case isTLS13(v) || s.quic:
 			out.CertificateStatus = "not_observable"
 		case s.certs[1] != nil:
 			out.CertificateStatus = "observed"

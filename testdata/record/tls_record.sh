@@ -108,6 +108,20 @@ record_resume() {
   kill "$tpid" 2>/dev/null || true; wait "$tpid" 2>/dev/null || true
   kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true
 }
+# HelloRetryRequest: the client's only key share (X25519) is not among
+# the server's groups (P-256), so the server asks again.
+if [ ! -e "$OUT/tls_hello_retry.pcap" ]; then
+  ip netns exec tlsrec_s timeout 20 openssl s_server -accept 4433 -naccept 1 -www -quiet -cert leaf.pem -key leaf.key -cert_chain int.pem -groups P-256 >/dev/null 2>&1 &
+  spid=$!
+  sleep 0.5
+  ip netns exec tlsrec_c timeout 20 tcpdump -i vc -s 0 -U -w "$OUT/tls_hello_retry.pcap" tcp port 4433 >/dev/null 2>&1 &
+  tpid=$!
+  sleep 1
+  (printf 'GET / HTTP/1.0\r\n\r\n'; sleep 1) | ip netns exec tlsrec_c timeout 10 openssl s_client -connect 10.99.0.1:4433 -servername server.test -tls1_3 -groups X25519:P-256 -quiet >/dev/null 2>&1 || true
+  sleep 1
+  kill "$tpid" 2>/dev/null || true; wait "$tpid" 2>/dev/null || true
+  kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true
+fi
 record_resume tls_resumption_tls12 -tls1_2
 record_resume tls_resumption_tls13 -tls1_3
 
