@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,59 @@ func cmpCounts(t *testing.T, name string, truth any, got map[string]float64) {
 	}
 	if fmt.Sprint(want) != fmt.Sprint(got) {
 		t.Errorf("%s = %v, tshark %v", name, got, want)
+	}
+}
+
+// TestTLSSharedFindings derives the expected findings from truth.json:
+// a certificate whose notAfter (openssl) precedes the capture's last
+// packet (capinfos) must raise tls_certificate_expired; a ServerHello
+// version below TLS 1.2 (tshark) must raise tls_deprecated_version; and
+// tls-missing-intermediate.pcap, whose server omits its intermediate
+// (MANIFEST.md), must raise tls_missing_intermediate.
+func TestTLSSharedFindings(t *testing.T) {
+	dir, entries := pcaptest.SharedTruth(t)
+	for _, e := range entries {
+		tt, ok := e.Truth["tls"].(map[string]any)
+		if !ok {
+			continue
+		}
+		first, _ := strconv.ParseFloat(fmt.Sprint(e.Truth["first_time_epoch"]), 64)
+		last, _ := strconv.ParseFloat(fmt.Sprint(e.Truth["last_time_epoch"]), 64)
+		timed := first != 0 && last != 0 // capinfos could not read a damaged file
+		want := map[string]bool{}
+		for _, c := range tt["distinct_certificates"].([]any) {
+			m := c.(map[string]any)
+			if m["notAfter"] == nil {
+				continue
+			}
+			na, err := time.Parse("Jan _2 15:04:05 2006 MST", m["notAfter"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if timed && float64(na.Unix()) < first {
+				want[tlsx.KindExpired] = true
+			}
+		}
+		for v := range tt["server_hello_versions"].(map[string]any) {
+			if v < "0x0303" {
+				want[tlsx.KindDeprecatedVersion] = true
+			}
+		}
+		if e.Name == "tls-missing-intermediate.pcap" {
+			want[tlsx.KindMissingIntermediate] = true
+		}
+		rep := analyzeTLS(t, filepath.Join(dir, e.Name), tlsx.Config{})
+		got := map[string]bool{}
+		for _, f := range rep.Findings {
+			got[f.Kind] = true
+			if f.Kind == tlsx.KindExpired && timed && f.First.Unix() > int64(last)+1 {
+				t.Errorf("%s: expired finding at %v, after the capture's end %v", e.Name, f.First, last)
+			}
+		}
+		for k := range want {
+			if !got[k] {
+				t.Errorf("%s: no %s finding (truth.json implies one)", e.Name, k)
+			}
+		}
 	}
 }
