@@ -256,8 +256,12 @@ func (a *Analyzer) records(t *tcpFlow, p *flows.Packet) {
 			}
 			al := Alert{Frame: p.Frame, From: [2]string{"client", "server"}[sender]}
 			if !d.enc && len(body) == 2 {
-				al.Level = map[byte]string{1: "warning", 2: "fatal"}[body[0]]
-				if al.Level == "" {
+				switch body[0] {
+				case 1:
+					al.Level = "warning"
+				case 2:
+					al.Level = "fatal"
+				default:
 					al.Level = fmt.Sprintf("level_%d", body[0])
 				}
 				al.Description = alertName(body[1])
@@ -619,8 +623,8 @@ func (a *Analyzer) build(i int, s *sess) Session {
 		} else if s.ch != nil {
 			out.Resumed = len(h.sessionID) > 0 && string(h.sessionID) == string(s.ch.sessionID) && s.certs[1] == nil
 		}
-		out.JA3SStr = ja3sString(h)
-		out.JA3S = md5hex(out.JA3SStr)
+		out.JA3SString = ja3sString(h)
+		out.JA3S = md5hex(out.JA3SString)
 		if s.ch != nil {
 			out.HandshakeRTTms = attack.Round(float64(s.shTime.Sub(s.chTime)) / float64(time.Millisecond))
 		}

@@ -107,11 +107,11 @@ type Session struct {
 	// Initial packets are readable).
 	Completed bool `json:"completed"`
 
-	JA3       string `json:"ja3,omitempty"`
-	JA3String string `json:"ja3_string,omitempty"`
-	JA3S      string `json:"ja3s,omitempty"`
-	JA3SStr   string `json:"ja3s_string,omitempty"`
-	JA4       string `json:"ja4,omitempty"`
+	JA3        string `json:"ja3,omitempty"`
+	JA3String  string `json:"ja3_string,omitempty"`
+	JA3S       string `json:"ja3s,omitempty"`
+	JA3SString string `json:"ja3s_string,omitempty"`
+	JA4        string `json:"ja4,omitempty"`
 
 	// CertificateStatus is "observed", "not_observable" (TLS 1.3 and QUIC
 	// encrypt certificates), "absent" (TLS ≤ 1.2 and none seen) or
