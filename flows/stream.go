@@ -142,14 +142,17 @@ func (s *Stream) Bytes() []byte { return s.buf }
 // Len returns how many contiguous bytes are available.
 func (s *Stream) Len() int { return len(s.buf) }
 
+// Held returns the bytes the stream holds (contiguous and pending).
+func (s *Stream) Held() int { return len(s.buf) + s.pendLen }
+
 // Pending returns how many bytes wait behind a gap.
 func (s *Stream) Pending() int { return s.pendLen }
 
 // Full reports whether Max contiguous bytes were collected.
 func (s *Stream) Full() bool { return len(s.buf) >= s.max() }
 
-// Release frees the stream's buffers; the stream keeps its origin and
-// ignores further data as already seen only if it was full.
+// Release frees the stream's buffers. Add no data afterwards: offsets
+// would be read against an empty buffer.
 func (s *Stream) Release() {
 	s.buf, s.pend, s.pendLen = nil, nil, 0
 }

@@ -28,6 +28,7 @@ type Analyzer struct {
 	certs    map[[32]byte]Certificate
 	res      Result
 	lim      Limits
+	buffered int // bytes held by all reassembly buffers
 }
 
 // sess is the state of one handshake.
@@ -87,6 +88,10 @@ func New(cfg Config) *Analyzer {
 	if a.lim.MaxStreamBytes <= 0 {
 		a.lim.MaxStreamBytes = flows.DefaultStreamMax
 	}
+	a.lim.MaxBufferedBytes = cfg.MaxBufferedBytes
+	if a.lim.MaxBufferedBytes <= 0 {
+		a.lim.MaxBufferedBytes = 64 << 20
+	}
 	return a
 }
 
@@ -142,8 +147,18 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 	if d.stop {
 		return
 	}
-	before := d.st.Len()
+	if a.buffered+len(p.Payload) > a.lim.MaxBufferedBytes {
+		a.lim.BufferFull++
+		a.buffered -= d.st.Held()
+		d.st.Release()
+		d.hs = nil
+		d.stop = true
+		a.checkDone(t)
+		return
+	}
+	before, held := d.st.Len(), d.st.Held()
 	d.st.Segment(p.Seq, p.Flags.Has(flows.SYN), p.Payload)
+	a.buffered += d.st.Held() - held
 	if d.st.Len() == before {
 		return
 	}
@@ -181,6 +196,7 @@ func (a *Analyzer) checkDone(t *tcpFlow) {
 	if s != nil && s.completed() || s != nil && s.fatal || both {
 		t.done = true
 		for i := range t.dirs {
+			a.buffered -= t.dirs[i].st.Held()
 			t.dirs[i].st.Release()
 			t.dirs[i].hs = nil
 		}
@@ -281,6 +297,11 @@ func (a *Analyzer) records(t *tcpFlow, p *flows.Packet) {
 	}
 	if d.st.Full() && !d.stop {
 		d.stop = true
+	}
+	if d.stop {
+		a.buffered -= d.st.Held()
+		d.st.Release()
+		d.hs = nil
 	}
 }
 
@@ -471,7 +492,9 @@ func (a *Analyzer) quicInitial(q *quicFlow, pk quicPacket, p *flows.Packet) {
 		return
 	}
 	st := &q.cs[dir]
+	held := st.Held()
 	_ = cryptoFrames(pt, func(off uint64, data []byte) { st.Write(off, data) })
+	a.buffered += st.Held() - held
 	buf := st.Bytes()
 	for {
 		rest := buf[q.off[dir]:]
@@ -492,6 +515,7 @@ func (a *Analyzer) quicInitial(q *quicFlow, pk quicPacket, p *flows.Packet) {
 
 func (a *Analyzer) quicDone(q *quicFlow) {
 	q.done = true
+	a.buffered -= q.cs[0].Held() + q.cs[1].Held()
 	q.cs[0].Release()
 	q.cs[1].Release()
 	q.keys = [2]*quicKeys{}

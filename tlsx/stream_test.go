@@ -93,3 +93,26 @@ func TestFlowCapSweep(t *testing.T) {
 		t.Fatalf("sessions %d sweeps %d dropped %d; want 3 sessions after sweeps", len(r.Sessions), r.Limits.Sweeps, r.Limits.FlowsDropped)
 	}
 }
+
+// TestBufferAccounting: buffers are given back when handshakes end, and
+// a tiny MaxBufferedBytes stops following directions instead of growing.
+func TestBufferAccounting(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(pcaptest.TestdataDir(), "tls_*.pcap"))
+	for _, f := range files {
+		a := New(Config{})
+		pass(t, f, a.Observe)
+		held := 0
+		for _, tf := range a.tcp {
+			held += tf.dirs[0].st.Held() + tf.dirs[1].st.Held()
+		}
+		if a.buffered != held || a.buffered < 0 {
+			t.Errorf("%s: accounted %d bytes, streams hold %d", filepath.Base(f), a.buffered, held)
+		}
+	}
+	a := New(Config{MaxBufferedBytes: 300})
+	pass(t, filepath.Join(pcaptest.TestdataDir(), "tls_valid_chain_tls12.pcap"), a.Observe)
+	r, _ := a.Finish()
+	if r.Limits.BufferFull == 0 || a.buffered > 300 {
+		t.Fatalf("buffer_full %d, buffered %d", r.Limits.BufferFull, a.buffered)
+	}
+}

@@ -21,6 +21,10 @@ type Config struct {
 	// handshake that does not fit is reported as far as it was read.
 	// Zero means 64 KiB.
 	MaxStreamBytes int
+	// MaxBufferedBytes caps the bytes all reassembly buffers hold
+	// together; a direction that would pass it stops being followed
+	// (counted in Limits.BufferFull). Zero means 64 MiB.
+	MaxBufferedBytes int
 	// BadJA3 maps JA3 hashes of known-bad clients to a label ("Trickbot",
 	// …); a ClientHello with one of them raises a known_bad_ja3 finding.
 	// tlsx ships no list: nil means none.
@@ -61,10 +65,12 @@ type Limits struct {
 	FlowsDropped uint64 `json:"flows_dropped"` // flows not followed (MaxFlows)
 	// Sweeps counts how often a full flow table forgot finished flows
 	// (a later packet of a forgotten flow is not analysed again).
-	Sweeps          int `json:"sweeps"`
-	MaxStreamBytes  int `json:"max_stream_bytes"`
-	StreamTruncated int `json:"stream_truncated"` // directions that hit MaxStreamBytes before the handshake ended
-	ParseErrors     int `json:"parse_errors"`     // handshake messages that did not parse
+	Sweeps           int `json:"sweeps"`
+	MaxStreamBytes   int `json:"max_stream_bytes"`
+	StreamTruncated  int `json:"stream_truncated"` // directions that hit MaxStreamBytes before the handshake ended
+	MaxBufferedBytes int `json:"max_buffered_bytes"`
+	BufferFull       int `json:"buffer_full"`  // directions dropped because MaxBufferedBytes was reached
+	ParseErrors      int `json:"parse_errors"` // handshake messages that did not parse
 }
 
 // Session is one TLS (or QUIC) handshake.
