@@ -104,6 +104,7 @@ func TestTLSRecorded(t *testing.T) {
 				ja3, ja3s, sni, vers = append(ja3, s.JA3), append(ja3s, s.JA3S), append(sni, s.SNI), append(vers, s.VersionCode)
 				resumed = append(resumed, s.Resumed)
 				eq("completed", s.Completed, sc.completed)
+				eq("flow app", rep.Flows[s.FlowID-1].App, "tls")
 				eq("certificate_status", s.CertificateStatus, map[bool]string{false: sc.status, true: "absent"}[s.Resumed && sc.status == "observed"])
 			}
 			eq("ClientHello count", res.ClientHellos, len(tr.ClientHelloFrames))
