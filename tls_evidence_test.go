@@ -13,8 +13,8 @@ import (
 	"github.com/pcapai/pcapai/tlsx"
 )
 
-// tsharkFrames returns the frames tshark selects with a display filter.
-func tsharkFrames(t *testing.T, file, filter string) []uint64 {
+// tlsTsharkFrames returns the frames tshark selects with a display filter.
+func tlsTsharkFrames(t *testing.T, file, filter string) []uint64 {
 	t.Helper()
 	out, err := exec.Command("tshark", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", file, "-Y", filter, "-T", "fields", "-e", "frame.number").Output()
 	if err != nil {
@@ -57,7 +57,7 @@ func TestTLSEvidenceTshark(t *testing.T) {
 				continue
 			}
 			n++
-			checkEvidence(t, file, f)
+			checkTLSEvidence(t, file, f)
 		}
 	}
 	if n == 0 {
@@ -65,9 +65,9 @@ func TestTLSEvidenceTshark(t *testing.T) {
 	}
 }
 
-func checkEvidence(t *testing.T, file string, f attack.Finding) {
+func checkTLSEvidence(t *testing.T, file string, f attack.Finding) {
 	t.Helper()
-	got := tsharkFrames(t, file, f.Evidence.DisplayFilter)
+	got := tlsTsharkFrames(t, file, f.Evidence.DisplayFilter)
 	if f.Evidence.FramesTotal > len(f.Evidence.Frames) {
 		for _, fr := range f.Evidence.Frames {
 			if !slices.Contains(got, fr) {

@@ -11,9 +11,9 @@ import (
 	"github.com/pcapai/pcapai/tlsx"
 )
 
-// recordedTruth is one entry of testdata/tls_truth.json, written by
+// tlsRecordedTruth is one entry of testdata/tls_truth.json, written by
 // testdata/record/tls_truth.py from tshark 4.0 (out-of-order reassembly on).
-type recordedTruth struct {
+type tlsRecordedTruth struct {
 	ClientHelloFrames []uint64 `json:"client_hello_frames"`
 	ServerHelloFrames []uint64 `json:"server_hello_frames"`
 	CertificateFrames []uint64 `json:"certificate_frames"`
@@ -26,7 +26,7 @@ type recordedTruth struct {
 }
 
 // scenario is what testdata/record/tls_record.sh set up for each capture.
-var scenarios = map[string]struct {
+var tlsScenarios = map[string]struct {
 	certs     int      // certificates the server sent (first session)
 	issues    []string // chain check kinds expected
 	findings  []string // tlsx finding kinds expected
@@ -70,16 +70,16 @@ func TestTLSRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var truth map[string]recordedTruth
+	var truth map[string]tlsRecordedTruth
 	if err := json.Unmarshal(raw, &truth); err != nil {
 		t.Fatal(err)
 	}
-	if len(truth) != len(scenarios) {
-		t.Fatalf("tls_truth.json has %d files, scenarios %d", len(truth), len(scenarios))
+	if len(truth) != len(tlsScenarios) {
+		t.Fatalf("tls_truth.json has %d files, tlsScenarios %d", len(truth), len(tlsScenarios))
 	}
 	for name, tr := range truth {
 		t.Run(name, func(t *testing.T) {
-			sc, ok := scenarios[name]
+			sc, ok := tlsScenarios[name]
 			if !ok {
 				t.Fatalf("no scenario for %s", name)
 			}
@@ -133,7 +133,7 @@ func TestTLSRecorded(t *testing.T) {
 			alerts := [][3]int{}
 			for _, a := range s.Alerts {
 				lv := map[string]int{"warning": 1, "fatal": 2}[a.Level]
-				alerts = append(alerts, [3]int{int(a.Frame), lv, descCode(a.Description)})
+				alerts = append(alerts, [3]int{int(a.Frame), lv, tlsAlertCode(a.Description)})
 			}
 			eq("alerts", alerts, tr.Alerts)
 
@@ -158,7 +158,7 @@ func TestTLSRecorded(t *testing.T) {
 	}
 }
 
-func descCode(name string) int {
+func tlsAlertCode(name string) int {
 	for _, c := range []struct {
 		n string
 		c int

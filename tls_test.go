@@ -67,9 +67,9 @@ func TestTLSSharedTruth(t *testing.T) {
 					vers[s.VersionCode]++
 				}
 			}
-			cmpCounts(t, "sni", tt["sni"], sni)
-			cmpCounts(t, "ja3", tt["ja3"], ja3)
-			cmpCounts(t, "server_hello_versions", tt["server_hello_versions"], vers)
+			tlsCmpCounts(t, "sni", tt["sni"], sni)
+			tlsCmpCounts(t, "ja3", tt["ja3"], ja3)
+			tlsCmpCounts(t, "server_hello_versions", tt["server_hello_versions"], vers)
 
 			var want, got []string
 			for _, c := range tt["distinct_certificates"].([]any) {
@@ -105,7 +105,7 @@ func TestTLSSharedTruth(t *testing.T) {
 	}
 }
 
-func cmpCounts(t *testing.T, name string, truth any, got map[string]float64) {
+func tlsCmpCounts(t *testing.T, name string, truth any, got map[string]float64) {
 	t.Helper()
 	want := map[string]float64{}
 	if m, ok := truth.(map[string]any); ok {
