@@ -29,6 +29,8 @@ type Analyzer struct {
 	res      Result
 	lim      Limits
 	buffered int // bytes held by all reassembly buffers
+	idle     time.Duration
+	swept    time.Time // capture time of the last idle sweep
 }
 
 // sess is the state of one handshake.
@@ -88,6 +90,10 @@ func New(cfg Config) *Analyzer {
 	if a.lim.MaxStreamBytes <= 0 {
 		a.lim.MaxStreamBytes = flows.DefaultStreamMax
 	}
+	a.idle = cfg.IdleTimeout
+	if a.idle <= 0 {
+		a.idle = 2 * time.Minute
+	}
 	a.lim.MaxBufferedBytes = cfg.MaxBufferedBytes
 	if a.lim.MaxBufferedBytes <= 0 {
 		a.lim.MaxBufferedBytes = 64 << 20
@@ -101,12 +107,38 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 	if p.Flow == nil || !p.L4 {
 		return
 	}
+	if p.Time.Sub(a.swept) > a.idle {
+		a.expire(p.Time)
+	}
 	switch p.Proto {
 	case flows.TCP:
 		a.observeTCP(p)
 	case flows.UDP:
 		if looksQUICInitial(p.Payload) {
 			a.observeQUIC(p)
+		}
+	}
+}
+
+// expire abandons the handshakes of flows idle for longer than the idle
+// timeout at capture time now.
+func (a *Analyzer) expire(now time.Time) {
+	if a.swept.IsZero() {
+		a.swept = now
+		return
+	}
+	a.swept = now
+	for f, t := range a.tcp {
+		if !t.done && now.Sub(f.Last) > a.idle {
+			a.lim.IdleExpired++
+			t.dirs[0].stop, t.dirs[1].stop = true, true
+			a.checkDone(t)
+		}
+	}
+	for f, q := range a.udp {
+		if !q.done && now.Sub(f.Last) > a.idle {
+			a.lim.IdleExpired++
+			a.quicDone(q)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/pcapai/pcapai/attack"
 	"github.com/pcapai/pcapai/flows"
@@ -114,5 +115,28 @@ func TestBufferAccounting(t *testing.T) {
 	r, _ := a.Finish()
 	if r.Limits.BufferFull == 0 || a.buffered > 300 {
 		t.Fatalf("buffer_full %d, buffered %d", r.Limits.BufferFull, a.buffered)
+	}
+}
+
+// TestIdleExpiry: a handshake that stalls is abandoned once its flow has
+// been idle for IdleTimeout of capture time, and its buffer is freed.
+func TestIdleExpiry(t *testing.T) {
+	a := New(Config{IdleTimeout: time.Minute})
+	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	fl := &flows.Flow{ID: 1, Proto: flows.TCP, Src: fuzzCli, Dst: fuzzSrv, Last: t0}
+	p := tcpPkt(fl, 1, flows.FromInitiator, 1000, flows.SYN, nil)
+	p.Time = t0
+	a.Observe(p)
+	p = tcpPkt(fl, 2, flows.FromInitiator, 1001, flows.ACK, []byte{22, 3, 1, 0x02, 0x00, 1, 0, 1, 0xfc, 3, 3}) // a ClientHello's first bytes
+	p.Time = t0
+	a.Observe(p)
+	if a.buffered == 0 {
+		t.Fatal("nothing buffered")
+	}
+	other := &flows.Flow{ID: 2, Proto: flows.UDP, Last: t0.Add(2 * time.Minute)}
+	a.Observe(&flows.Packet{Frame: 3, Time: other.Last, Net: flows.NetIPv4, Proto: flows.UDP, L4: true, Flow: other, Payload: []byte("x")})
+	r, _ := a.Finish()
+	if a.buffered != 0 || r.Limits.IdleExpired != 1 {
+		t.Fatalf("buffered %d, idle_expired %d; want 0, 1", a.buffered, r.Limits.IdleExpired)
 	}
 }

@@ -25,6 +25,10 @@ type Config struct {
 	// together; a direction that would pass it stops being followed
 	// (counted in Limits.BufferFull). Zero means 64 MiB.
 	MaxBufferedBytes int
+	// IdleTimeout stops following a handshake whose flow saw no packet for
+	// this long (capture time), giving its buffers back (counted in
+	// Limits.IdleExpired). Zero means 2 minutes.
+	IdleTimeout time.Duration
 	// BadJA3 maps JA3 hashes of known-bad clients to a label ("Trickbot",
 	// …); a ClientHello with one of them raises a known_bad_ja3 finding.
 	// tlsx ships no list: nil means none.
@@ -70,6 +74,7 @@ type Limits struct {
 	StreamTruncated  int `json:"stream_truncated"` // directions that hit MaxStreamBytes before the handshake ended
 	MaxBufferedBytes int `json:"max_buffered_bytes"`
 	BufferFull       int `json:"buffer_full"`  // directions dropped because MaxBufferedBytes was reached
+	IdleExpired      int `json:"idle_expired"` // handshakes abandoned after Config.IdleTimeout
 	ParseErrors      int `json:"parse_errors"` // handshake messages that did not parse
 }
 
