@@ -43,6 +43,9 @@ type Options struct {
 // Module names.
 const (
 	ModOverview = "overview"
+	ModSIP      = "sip"
+	ModCreds    = "creds"
+	ModHTTP     = "http"
 )
 
 // modules is the ordered analyzer list of the pass: each sees every packet
@@ -53,6 +56,7 @@ var modules = []struct {
 	new  func(e *engine) module
 }{
 	{ModOverview, func(e *engine) module { return newOverview(&e.opts) }},
+	{ModSIP, newSIPModule},
 }
 
 var allModules = func() []string {

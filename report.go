@@ -5,6 +5,7 @@ import (
 
 	"github.com/pcapai/pcapai/attack"
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/sip"
 )
 
 // Version is the pcapai release.
@@ -20,6 +21,7 @@ type Report struct {
 	// Flows in order of first packet.
 	Flows    []*flows.Flow    `json:"flows"`
 	Overview *Overview        `json:"overview,omitempty"`
+	SIP      *sip.Report      `json:"sip,omitempty"`
 	Findings []attack.Finding `json:"findings"`
 	Limits   Limits           `json:"limits"`
 	// StoppedEarly is set when Options.MaxPackets ended the pass.
