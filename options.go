@@ -57,6 +57,8 @@ var modules = []struct {
 }{
 	{ModOverview, func(e *engine) module { return newOverview(&e.opts) }},
 	{ModSIP, newSIPModule},
+	{ModCreds, newCredsModule}, // before ModHTTP, which feeds it
+	{ModHTTP, newHTTPModule},
 }
 
 var allModules = func() []string {

@@ -22,6 +22,7 @@ type Report struct {
 	Flows    []*flows.Flow    `json:"flows"`
 	Overview *Overview        `json:"overview,omitempty"`
 	SIP      *sip.Report      `json:"sip,omitempty"`
+	HTTP     *HTTP            `json:"http,omitempty"`
 	Findings []attack.Finding `json:"findings"`
 	Limits   Limits           `json:"limits"`
 	// StoppedEarly is set when Options.MaxPackets ended the pass.

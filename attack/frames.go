@@ -50,7 +50,8 @@ func (s *FrameSet) Evidence(filter string, flows ...FlowRef) Evidence {
 }
 
 // FrameFilter returns a display filter selecting exactly the given frames
-// ("frame.number in {4 61 118}"); it is empty when frames is.
+// ("frame.number in {4,61,118}"); it is empty when frames is. Elements
+// are comma-separated: tshark 4.0 rejects the space-separated form.
 func FrameFilter(frames []uint64) string {
 	if len(frames) == 0 {
 		return ""
@@ -59,7 +60,7 @@ func FrameFilter(frames []uint64) string {
 	b.WriteString("frame.number in {")
 	for i, f := range frames {
 		if i > 0 {
-			b.WriteByte(' ')
+			b.WriteByte(',')
 		}
 		b.WriteString(strconv.FormatUint(f, 10))
 	}
