@@ -439,7 +439,7 @@ func (d *Detector) sip(p *flows.Packet) {
 		if i < 0 {
 			continue
 		}
-		v := b[i+len(h):end]
+		v := b[i+len(h) : end]
 		if j := bytes.IndexByte(v, '\n'); j >= 0 {
 			v = v[:j]
 		}

@@ -198,7 +198,7 @@ type pending struct {
 type conn struct {
 	d       [2]dirState
 	pending []pending
-	formOn  bool   // a form body is being captured for formEv
+	formOn  bool // a form body is being captured for formEv
 	formBuf []byte
 	formEv  Event
 }
