@@ -169,6 +169,7 @@ type RTPStream struct {
 
 type call struct {
 	Call
+	maps    map[uint8]rtpMap // rtpmaps of every SDP of the call
 	ringing bool
 	cancel  bool
 	bye     bool
@@ -178,6 +179,21 @@ type call struct {
 type mediaRef struct {
 	callID string
 	m      sdpMedia
+	call   *call
+}
+
+// codec returns pt's encoding: this media's rtpmap, the call's other SDP
+// bodies (an answer may omit what the offer mapped), the static table.
+func (r *mediaRef) codec(pt uint8) rtpMap {
+	if _, ok := r.m.maps[pt]; !ok && r.call != nil {
+		if c, ok := r.call.maps[pt]; ok {
+			if c.clock == 0 {
+				c.clock = 8000
+			}
+			return c
+		}
+	}
+	return r.m.codec(pt)
 }
 
 type streamKey struct {
@@ -551,6 +567,14 @@ func (a *Analyzer) sdp(p *flows.Packet, m *message, cl *call, role string) {
 		if len(cl.Media) < 16 {
 			cl.Media = append(cl.Media, d)
 		}
+		for pt, r := range md.maps {
+			if cl.maps == nil {
+				cl.maps = map[uint8]rtpMap{}
+			}
+			if len(cl.maps) < 64 {
+				cl.maps[pt] = r
+			}
+		}
 		if !strings.HasPrefix(md.proto, "RTP/") {
 			continue
 		}
@@ -558,7 +582,7 @@ func (a *Analyzer) sdp(p *flows.Packet, m *message, cl *call, role string) {
 			a.dropped.Media++
 			continue
 		}
-		ref := &mediaRef{callID: cl.CallID, m: md}
+		ref := &mediaRef{callID: cl.CallID, m: md, call: cl}
 		a.media[ap] = ref
 		a.rtcp[netip.AddrPortFrom(md.addr, md.port+1)] = ref
 	}
@@ -579,7 +603,7 @@ func (a *Analyzer) observeRTP(p *flows.Packet, m *mediaRef) bool {
 			a.dropped.Streams++
 			return true
 		}
-		r := m.m.codec(h.pt)
+		r := m.codec(h.pt)
 		s = &stream{RTPStream: RTPStream{CallID: m.callID, Src: k.src, Dst: k.dst, SSRC: fmt.Sprintf("0x%08x", h.ssrc),
 			PayloadType: h.pt, Codec: r.name, ClockRateHz: r.clock, First: p.Time, FirstFrame: p.Frame},
 			clock: float64(r.clock), baseSeq: h.seq, maxSeq: h.seq}
