@@ -40,7 +40,9 @@ func b64(s []byte) ([]byte, bool) {
 	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
 	n, err := base64.StdEncoding.Decode(out, s)
 	if err != nil {
-		n, err = base64.RawStdEncoding.Decode(out, bytes.TrimRight(s, "="))
+		raw := bytes.TrimRight(s, "=")
+		out = make([]byte, base64.RawStdEncoding.DecodedLen(len(raw)))
+		n, err = base64.RawStdEncoding.Decode(out, raw)
 		if err != nil {
 			return nil, false
 		}
