@@ -14,11 +14,14 @@ import (
 // (tshark's SIP counts and its rtp,streams table).
 func TestRecordedSIP(t *testing.T) {
 	truth := pcaptest.LocalTruth(t)
-	for _, name := range []string{"sip_call_sipp.pcap", "sip_auth_fail_sipp.pcap"} {
+	for _, name := range []string{"sip_call_sipp.pcap", "sip_auth_fail_sipp.pcap", "sip_scan_nmap.pcap"} {
 		tr := truth[name]
 		path := filepath.Join(pcaptest.TestdataDir(), name)
 		rep := runFile(t, path, Options{})
 		s := rep.SIP
+		if want, _ := pcaptest.Num(tr, "sip", "distinct_call_ids"); s.Messages.DistinctCallIDs != int(want) {
+			t.Errorf("%s: call ids %d, tshark %v", name, s.Messages.DistinctCallIDs, want)
+		}
 		if want, _ := pcaptest.Num(tr, "sip", "messages"); s.Messages.Count != uint64(want) {
 			t.Errorf("%s: messages %d, tshark %v", name, s.Messages.Count, want)
 		}
@@ -140,5 +143,35 @@ func TestRecordedLogins(t *testing.T) {
 		if len(found) != len(creds) {
 			t.Errorf("found %v, want all of %v", found, creds)
 		}
+	}
+}
+
+// TestRecordedSIPScan: nmap's sip-methods sweep (User-Agent "Nmap NSE",
+// OPTIONS to 12 addresses) and sip-brute (15 REGISTERs with Digest
+// credentials, each answered 401) make a sip_scan and a sip_brute_force
+// finding; tshark shows Digest user names alice ×7, bob ×7 and nmap's
+// random bad user ×1.
+func TestRecordedSIPScan(t *testing.T) {
+	path := filepath.Join(pcaptest.TestdataDir(), "sip_scan_nmap.pcap")
+	rep := runFile(t, path, Options{})
+	scan := findingsOf(rep, "sip_scan")
+	if len(scan) != 1 || !strings.Contains(scan[0].Summary, "Nmap NSE") || scan[0].Techniques[0].ID != "T1595" {
+		t.Errorf("scan findings %+v", scan)
+	}
+	bf := findingsOf(rep, "sip_brute_force")
+	if len(bf) != 1 || bf[0].Evidence.FramesTotal != 15 || bf[0].Techniques[0].ID != "T1110" {
+		t.Errorf("brute force findings %+v", bf)
+	}
+	users := map[string]int{}
+	for _, f := range findingsOf(rep, "cleartext_credentials") {
+		u := f.Features[1].Text
+		if strings.HasPrefix(u, "baduser-") {
+			u = "baduser-*"
+		}
+		users[u] = f.Evidence.FramesTotal
+		checkFilter(t, path, f.Evidence)
+	}
+	if users["alice"] != 7 || users["bob"] != 7 || users["baduser-*"] != 1 || len(users) != 3 {
+		t.Errorf("digest users %v; tshark alice 7, bob 7, baduser-* 1", users)
 	}
 }

@@ -44,6 +44,8 @@ type credKey struct {
 type cred struct {
 	Credential
 	flow   attack.FlowRef
+	fl     *flows.Flow
+	multi  bool // seen on more than one flow (e.g. a new source port per attempt)
 	frames attack.FrameSet
 	first  time.Time
 	last   time.Time
@@ -82,7 +84,10 @@ func (d *Detector) add(service string, p *flows.Packet, client netip.Addr, serve
 		if fl != nil {
 			c.flow = attack.FlowRef{Proto: fl.Proto.String(), Src: fl.Src, Dst: fl.Dst}
 		}
+		c.fl = fl
 		d.creds[k] = c
+	} else if fl != c.fl {
+		c.multi = true
 	}
 	c.frames.Add(p.Frame)
 	c.last = p.Time
@@ -487,13 +492,25 @@ func (d *Detector) Findings() ([]attack.Finding, uint64) {
 			f.Features = append(f.Features, attack.Feature{Name: "outcome", Text: c.Outcome})
 		}
 		filter := attack.FrameFilter(c.frames.Frames())
-		if c.flow.Proto != "" {
+		switch {
+		case c.flow.Proto == "":
+		case c.multi:
+			filter = hostPair(c.flow.Src.Addr(), c.flow.Dst.Addr()) + " && " + filter
+		default:
 			filter = flows.DisplayFilter(protoOf(c.flow.Proto), c.flow.Src, c.flow.Dst) + " && " + filter
 		}
 		f.Evidence = c.frames.Evidence(filter, c.flow)
 		out = append(out, f)
 	}
 	return out, d.dropped
+}
+
+func hostPair(a, b netip.Addr) string {
+	ip := "ip"
+	if !a.Is4() {
+		ip = "ipv6"
+	}
+	return ip + ".addr==" + a.String() + " && " + ip + ".addr==" + b.String()
 }
 
 func protoOf(s string) flows.Proto {
