@@ -14,7 +14,7 @@ import (
 // (tshark's SIP counts and its rtp,streams table).
 func TestRecordedSIP(t *testing.T) {
 	truth := pcaptest.LocalTruth(t)
-	for _, name := range []string{"sip_call_sipp.pcap", "sip_auth_fail_sipp.pcap", "sip_scan_nmap.pcap"} {
+	for _, name := range []string{"sip_call_sipp.pcap", "sip_auth_fail_sipp.pcap", "sip_scan_nmap.pcap", "sip_call_tcp_sipp.pcap"} {
 		tr := truth[name]
 		path := filepath.Join(pcaptest.TestdataDir(), name)
 		rep := runFile(t, path, Options{})
@@ -82,6 +82,13 @@ func TestRecordedSIP(t *testing.T) {
 	}
 	if apps["sip"] != 1 || apps["rtp"] != 1 {
 		t.Errorf("flow apps %v, want one sip and one rtp flow", apps)
+	}
+
+	// The same call over TCP (sipp -t t1): every message read from the
+	// reassembled stream.
+	rep = runFile(t, filepath.Join(pcaptest.TestdataDir(), "sip_call_tcp_sipp.pcap"), Options{})
+	if rep.SIP.Messages.OverTCP != 6 || len(rep.SIP.Calls) != 1 || rep.SIP.Calls[0].State != "completed" {
+		t.Errorf("tcp call: messages %+v calls %+v", rep.SIP.Messages, rep.SIP.Calls)
 	}
 
 	// Failed authentication: 8 REGISTERs with Digest credentials for

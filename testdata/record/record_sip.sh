@@ -4,6 +4,8 @@
 #   sip_call_sipp.pcap       sipp -sn uas ↔ sipp -sn uac_pcap (one call,
 #                            INVITE/100/180/200/ACK, 7 s of G.711 A-law RTP
 #                            from the shipped g711a.pcap, BYE/200)
+#   sip_call_tcp_sipp.pcap   sipp -sn uas ↔ sipp -sn uac over TCP (-t t1):
+#                            one call with SDP, no media
 #   sip_auth_fail_sipp.pcap  a REGISTER scenario: 8 REGISTERs with Digest
 #                            credentials for "alice", the first 7 answered
 #                            401, the last 403
@@ -23,7 +25,7 @@ ip -n $A link set va$$ up; ip -n $B link set vb$$ up
 
 capture() { # file, command...
   local f=$1; shift
-  ip netns exec $B timeout 100 tcpdump -q -i vb$$ -s 0 -U -w "$TMP/cap.pcap" udp 2>/dev/null & local td=$!
+  ip netns exec $B timeout 100 tcpdump -q -i vb$$ -s 0 -U -w "$TMP/cap.pcap" ${CAPFILTER:-udp} 2>/dev/null & local td=$!
   sleep 1
   "$@"
   sleep 1; kill $td; wait $td 2>/dev/null || true
@@ -38,7 +40,16 @@ call() {
   (cd "$TMP" && ip netns exec $A timeout 30 sipp -sn uac_pcap 10.77.0.2:5060 -i 10.77.0.1 -p 5061 -mi 10.77.0.1 -mp 6000 -s 1001 -m 1 -nostdin >/dev/null 2>&1) || true
   wait $uas || true
 }
-capture sip_call_sipp.pcap call
+if [ -z "${ONLY_TCP:-}" ]; then capture sip_call_sipp.pcap call; fi
+
+# 1b. A call over TCP.
+calltcp() {
+  (cd "$TMP" && ip netns exec $B timeout 30 sipp -sn uas -t t1 -i 10.77.0.2 -p 5060 -m 1 -nostdin >"$TMP/uas.log" 2>&1) & local uas=$!
+  sleep 1
+  (cd "$TMP" && ip netns exec $A timeout 30 sipp -sn uac -t t1 10.77.0.2:5060 -i 10.77.0.1 -p 5061 -s 1002 -m 1 -nostdin >/dev/null 2>&1) || true
+  wait $uas || true
+}
+CAPFILTER=tcp capture sip_call_tcp_sipp.pcap calltcp
 
 # 2. Failed authentication.
 N=8
@@ -92,5 +103,5 @@ auth() {
   (cd "$TMP" && ip netns exec $A timeout 90 sipp -sf uac_auth.xml 10.77.0.2:5060 -i 10.77.0.1 -p 5061 -m 1 -nostdin >/dev/null 2>&1) || true
   wait $uas || true
 }
-capture sip_auth_fail_sipp.pcap auth
+if [ -z "${ONLY_TCP:-}" ]; then capture sip_auth_fail_sipp.pcap auth; fi
 ls -l "$OUT"/sip_*.pcap
