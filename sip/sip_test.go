@@ -8,7 +8,16 @@ import (
 	"time"
 
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/pcaptest"
 )
+
+func seedSIP(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, name := range []string{"sip_call_sipp.pcap", "sip_auth_fail_sipp.pcap", "sip_scan_nmap.pcap", "sip_call_tcp_sipp.pcap"} {
+		out = append(out, pcaptest.Payloads(f, name, 20, func(p *flows.Packet) bool { return looksSIP(p.Payload) })...)
+	}
+	return out
+}
 
 const register = "REGISTER sip:sip.example.org SIP/2.0\r\n" +
 	"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1\r\n" +
@@ -159,6 +168,9 @@ func BenchmarkObserveRTP(b *testing.B) {
 }
 
 func FuzzMessage(f *testing.F) {
+	for _, b := range seedSIP(f) {
+		f.Add(b)
+	}
 	f.Add([]byte(register))
 	f.Add([]byte(invite))
 	f.Add([]byte("SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\nl: 5\r\n\r\nv=0\r\n"))
@@ -176,6 +188,11 @@ func FuzzMessage(f *testing.F) {
 }
 
 func FuzzSDP(f *testing.F) {
+	for _, b := range seedSIP(f) {
+		if _, body, ok := strings.Cut(string(b), "\r\n\r\n"); ok && body != "" {
+			f.Add([]byte(body))
+		}
+	}
 	_, body, _ := strings.Cut(invite, "\r\n\r\n")
 	f.Add([]byte(body))
 	f.Add([]byte("c=IN IP6 2001:db8::1\nm=video 5000/2 RTP/SAVP 96 97\na=rtpmap:97 H264/90000\n"))
@@ -189,6 +206,11 @@ func FuzzSDP(f *testing.F) {
 }
 
 func FuzzRTP(f *testing.F) {
+	for _, b := range pcaptest.Payloads(f, "sip_call_sipp.pcap", 300, func(p *flows.Packet) bool { return p.DstPort == 6000 }) {
+		if b[1]&0x7f != 8 || b[3]%50 == 0 { // every telephone-event, a few PCMA
+			f.Add(b)
+		}
+	}
 	f.Add([]byte("\x80\x08\x00\x01\x00\x00\x00\xa0\x00\x00\x00\x01payload"))
 	f.Add([]byte("\x90\x08\x00\x01\x00\x00\x00\xa0\x00\x00\x00\x01\xbe\xde\x00\x01abcd"))
 	f.Fuzz(func(t *testing.T, b []byte) {

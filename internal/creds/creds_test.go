@@ -1,12 +1,14 @@
 package creds
 
 import (
+	"bytes"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/pcaptest"
 )
 
 func TestMask(t *testing.T) {
@@ -134,6 +136,12 @@ func FuzzParsers(f *testing.F) {
 
 // FuzzLogin feeds arbitrary client and server bytes to each login service.
 func FuzzLogin(f *testing.F) {
+	// The recorded FTP and Telnet conversations, client and server side.
+	for _, port := range []uint16{21, 23} {
+		cl := pcaptest.Payloads(f, "logins_http_ftp_telnet.pcap", 20, func(p *flows.Packet) bool { return p.DstPort == port })
+		sv := pcaptest.Payloads(f, "logins_http_ftp_telnet.pcap", 20, func(p *flows.Packet) bool { return p.SrcPort == port })
+		f.Add(bytes.Join(cl, nil), bytes.Join(sv, nil))
+	}
 	f.Add([]byte("USER a\r\nPASS b\r\n"), []byte("230 ok\r\n"))
 	f.Add([]byte("\xff\xfb\x01analyst\r\n"), []byte("login: \xff\xfa\x18\x01\xff\xf0Password: "))
 	f.Add([]byte("AUTH LOGIN\r\nYQ==\r\nYg==\r\n"), []byte("334 x\r\n235 ok\r\n"))

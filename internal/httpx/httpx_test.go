@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/pcaptest"
 )
 
 type conv struct {
@@ -116,6 +117,11 @@ func BenchmarkObserveRequest(b *testing.B) {
 }
 
 func FuzzHead(f *testing.F) {
+	for _, b := range pcaptest.Payloads(f, "logins_http_ftp_telnet.pcap", 10, func(p *flows.Packet) bool {
+		return isRequestStart(p.Payload) || isResponseStart(p.Payload)
+	}) {
+		f.Add(b)
+	}
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"))
 	f.Add([]byte("1a;ext=1\r\n"))
