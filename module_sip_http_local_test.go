@@ -13,6 +13,7 @@ import (
 // TestRecordedSIP checks the sipp recordings against testdata/truth.json
 // (tshark's SIP counts and its rtp,streams table).
 func TestRecordedSIP(t *testing.T) {
+	t.Parallel()
 	truth := pcaptest.LocalTruth(t)
 	for _, name := range []string{"sip_call_sipp.pcap", "sip_auth_fail_sipp.pcap", "sip_scan_nmap.pcap", "sip_call_tcp_sipp.pcap"} {
 		tr := truth[name]
@@ -110,6 +111,7 @@ func TestRecordedSIP(t *testing.T) {
 // recorded with curl, python3 servers and pyftpdlib (truth: tshark fields
 // noted in testdata/truth.json).
 func TestRecordedLogins(t *testing.T) {
+	t.Parallel()
 	truth := pcaptest.LocalTruth(t)["logins_http_ftp_telnet.pcap"]
 	path := filepath.Join(pcaptest.TestdataDir(), "logins_http_ftp_telnet.pcap")
 	for _, reveal := range []bool{false, true} {
@@ -159,6 +161,7 @@ func TestRecordedLogins(t *testing.T) {
 // finding; tshark shows Digest user names alice ×7, bob ×7 and nmap's
 // random bad user ×1.
 func TestRecordedSIPScan(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(pcaptest.TestdataDir(), "sip_scan_nmap.pcap")
 	rep := runFile(t, path, Options{})
 	scan := findingsOf(rep, "sip_scan")

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pcapai/pcapai/attack"
@@ -51,6 +52,7 @@ func truthMap(m map[string]any, keys ...string) map[string]float64 {
 // TestSIPTruth compares the sip section with tshark's sip.Method and
 // sip.Status-Code counts (truth.json) for every shared file that has them.
 func TestSIPTruth(t *testing.T) {
+	t.Parallel()
 	dir, entries := pcaptest.SharedTruth(t)
 	n := 0
 	for _, e := range entries {
@@ -116,6 +118,7 @@ var httpResponseDiff = map[string]int{
 
 // TestHTTPTruth compares the http totals with tshark's (truth.json).
 func TestHTTPTruth(t *testing.T) {
+	t.Parallel()
 	dir, entries := pcaptest.SharedTruth(t)
 	n := 0
 	for _, e := range entries {
@@ -161,6 +164,7 @@ func TestHTTPTruth(t *testing.T) {
 // smtp.auth.password cHVuamFiQDEyMw== in frame 14, "235 Authentication
 // succeeded" in frame 15).
 func TestSMTPAuthLogin(t *testing.T) {
+	t.Parallel()
 	dir := pcaptest.SharedDir(t)
 	path := filepath.Join(dir, "smtp.pcap")
 	for _, reveal := range []bool{false, true} {
@@ -194,6 +198,11 @@ func findingsOf(rep *Report, kind string) []attack.Finding {
 	return out
 }
 
+var (
+	tsharkMu   sync.Mutex
+	tsharkMemo = map[string][]byte{}
+)
+
 // checkFilter runs tshark with the evidence's display filter and checks
 // that it selects the evidence frames (skipped without tshark).
 func checkFilter(t *testing.T, path string, ev attack.Evidence) {
@@ -201,9 +210,19 @@ func checkFilter(t *testing.T, path string, ev attack.Evidence) {
 	if _, err := exec.LookPath("tshark"); err != nil {
 		return
 	}
-	out, err := exec.Command("tshark", "-r", path, "-Y", ev.DisplayFilter, "-T", "fields", "-e", "frame.number").Output()
-	if err != nil {
-		t.Fatalf("tshark -Y %q: %v", ev.DisplayFilter, err)
+	key := path + "\x00" + ev.DisplayFilter
+	tsharkMu.Lock()
+	out, ok := tsharkMemo[key]
+	tsharkMu.Unlock()
+	if !ok {
+		var err error
+		out, err = exec.Command("tshark", "-r", path, "-Y", ev.DisplayFilter, "-T", "fields", "-e", "frame.number").Output()
+		if err != nil {
+			t.Fatalf("tshark -Y %q: %v", ev.DisplayFilter, err)
+		}
+		tsharkMu.Lock()
+		tsharkMemo[key] = out
+		tsharkMu.Unlock()
 	}
 	got := map[uint64]bool{}
 	for _, l := range strings.Fields(string(out)) {
@@ -222,6 +241,7 @@ func checkFilter(t *testing.T, path string, ev attack.Evidence) {
 // credentials are failures of 192.168.1.2, below the brute-force
 // threshold. The INVITEs dial 0097239287044, an international number.
 func TestSIPFindingsWireshark(t *testing.T) {
+	t.Parallel()
 	dir := pcaptest.SharedDir(t)
 	path := filepath.Join(dir, "sip-wireshark.pcap")
 	rep := runFile(t, path, Options{})

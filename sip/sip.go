@@ -227,6 +227,28 @@ type client struct {
 	dsts      map[netip.Addr]struct{}
 	intlCalls attack.FrameSet
 	intlNums  []string
+	// flows of the evidence, at most maxEvidenceFlows each
+	failFlows, probeFlows, uaFlows, intlFlows []*flows.Flow
+}
+
+const maxEvidenceFlows = 16
+
+func addFlow(fs *[]*flows.Flow, f *flows.Flow) {
+	if f == nil || len(*fs) >= maxEvidenceFlows || slices.Contains(*fs, f) {
+		return
+	}
+	*fs = append(*fs, f)
+}
+
+func flowRefs(fs []*flows.Flow) []attack.FlowRef {
+	out := make([]attack.FlowRef, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, attack.FlowRef{Proto: f.Proto.String(), Src: f.Src, Dst: f.Dst})
+	}
+	slices.SortFunc(out, func(a, b attack.FlowRef) int {
+		return cmp.Or(a.Src.Compare(b.Src), a.Dst.Compare(b.Dst), cmp.Compare(a.Proto, b.Proto))
+	})
+	return out
 }
 
 type txKey struct {
@@ -420,10 +442,12 @@ func (a *Analyzer) request(p *flows.Packet, m *message, cid string, src, dst net
 		}
 		if c.scanUA != "" {
 			c.uaFrames.Add(p.Frame)
+			addFlow(&c.uaFlows, p.Flow)
 		}
 		switch method {
 		case "OPTIONS", "REGISTER", "INVITE":
 			c.probes.Add(p.Frame)
+			addFlow(&c.probeFlows, p.Flow)
 			if len(c.targets) < 4*a.cfg.ScanMinTargets {
 				c.targets[dst.String()+"|"+string(userOf(uriOf(m.to)))] = struct{}{}
 			}
@@ -434,6 +458,7 @@ func (a *Analyzer) request(p *flows.Packet, m *message, cid string, src, dst net
 		if method == "INVITE" {
 			if num := string(userOf(m.uri)); isInternational(num) {
 				c.intlCalls.Add(p.Frame)
+				addFlow(&c.intlFlows, p.Flow)
 				if len(c.intlNums) < 8 && !slices.Contains(c.intlNums, num) {
 					c.intlNums = append(c.intlNums, num)
 				}
@@ -508,6 +533,7 @@ func (a *Analyzer) response(p *flows.Packet, m *message, cid string, src, dst ne
 		if fail {
 			if c := a.clientOf(t.client.Addr(), p.Time); c != nil {
 				c.failures.Add(p.Frame)
+				addFlow(&c.failFlows, p.Flow)
 				if t.user != "" && len(c.users) < 64 {
 					c.users[t.user] = struct{}{}
 				}
@@ -725,7 +751,7 @@ func (a *Analyzer) findings() []attack.Finding {
 			users := sortedKeys(c.users)
 			f := attack.Finding{Kind: "sip_auth_failure", Source: "sip", Dst: ad, First: c.first, Last: c.last}
 			// Responses go to the client: the finding's destination.
-			f.Evidence = c.failures.Evidence(attack.FrameFilter(c.failures.Frames()))
+			f.Evidence = c.failures.Evidence(attack.FrameFilter(c.failures.Frames()), flowRefs(c.failFlows)...)
 			f.Features = []attack.Feature{{Name: "auth_failures", Value: float64(n)}, {Name: "distinct_users", Value: float64(len(users))}}
 			for _, u := range users {
 				f.Features = append(f.Features, attack.Feature{Name: "user", Text: u})
@@ -750,7 +776,9 @@ func (a *Analyzer) findings() []attack.Finding {
 		if c.scanUA != "" || len(c.targets) >= a.cfg.ScanMinTargets {
 			f := attack.Finding{Kind: "sip_scan", Source: "sip", Src: ad, First: c.first, Last: c.last}
 			var fs *attack.FrameSet
+			fl := c.probeFlows
 			if c.scanUA != "" {
+				fl = c.uaFlows
 				f.Score = 0.85
 				f.Summary = fmt.Sprintf("SIP scanner %q from %s (%d probe requests to %d targets)", c.scanUA, ad, c.probes.Total(), len(c.targets))
 				f.Techniques = []attack.TechniqueRef{attack.Tech("T1595", 0.8)}
@@ -763,7 +791,7 @@ func (a *Analyzer) findings() []attack.Finding {
 				fs = &c.probes
 			}
 			f.Features = append(f.Features, attack.Feature{Name: "targets", Value: float64(len(c.targets))}, attack.Feature{Name: "hosts", Value: float64(len(c.dsts))})
-			f.Evidence = fs.Evidence(host + " && sip && " + attack.FrameFilter(fs.Frames()))
+			f.Evidence = fs.Evidence(host+" && sip && "+attack.FrameFilter(fs.Frames()), flowRefs(fl)...)
 			f.Severity = attack.SeverityFor(f.Score)
 			out = append(out, f)
 		}
@@ -775,7 +803,7 @@ func (a *Analyzer) findings() []attack.Finding {
 			for _, num := range c.intlNums {
 				f.Features = append(f.Features, attack.Feature{Name: "number", Text: num})
 			}
-			f.Evidence = c.intlCalls.Evidence(attack.FrameFilter(c.intlCalls.Frames()))
+			f.Evidence = c.intlCalls.Evidence(attack.FrameFilter(c.intlCalls.Frames()), flowRefs(c.intlFlows)...)
 			out = append(out, f)
 		}
 	}

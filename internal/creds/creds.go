@@ -45,7 +45,8 @@ type cred struct {
 	Credential
 	flow   attack.FlowRef
 	fl     *flows.Flow
-	multi  bool // seen on more than one flow (e.g. a new source port per attempt)
+	multi  bool             // seen on more than one flow (e.g. a new source port per attempt)
+	refs   []attack.FlowRef // at most 16
 	frames attack.FrameSet
 	first  time.Time
 	last   time.Time
@@ -83,11 +84,16 @@ func (d *Detector) add(service string, p *flows.Packet, client netip.Addr, serve
 		c = &cred{Credential: Credential{Service: service, User: user, Secret: secret}, first: p.Time, order: len(d.creds)}
 		if fl != nil {
 			c.flow = attack.FlowRef{Proto: fl.Proto.String(), Src: fl.Src, Dst: fl.Dst}
+			c.refs = append(c.refs, c.flow)
 		}
 		c.fl = fl
 		d.creds[k] = c
-	} else if fl != c.fl {
+	} else if fl != c.fl && fl != nil {
 		c.multi = true
+		r := attack.FlowRef{Proto: fl.Proto.String(), Src: fl.Src, Dst: fl.Dst}
+		if len(c.refs) < 16 && !slices.Contains(c.refs, r) {
+			c.refs = append(c.refs, r)
+		}
 	}
 	c.frames.Add(p.Frame)
 	c.last = p.Time
@@ -499,7 +505,7 @@ func (d *Detector) Findings() ([]attack.Finding, uint64) {
 		default:
 			filter = flows.DisplayFilter(protoOf(c.flow.Proto), c.flow.Src, c.flow.Dst) + " && " + filter
 		}
-		f.Evidence = c.frames.Evidence(filter, c.flow)
+		f.Evidence = c.frames.Evidence(filter, c.refs...)
 		out = append(out, f)
 	}
 	return out, d.dropped
