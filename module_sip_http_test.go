@@ -2,6 +2,7 @@ package pcapai
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -260,6 +261,52 @@ func TestSIPFindingsWireshark(t *testing.T) {
 	for _, f := range rep.Flows {
 		if f.Dst.Port() == 5060 && f.App != "sip" {
 			t.Errorf("flow %v App %q, want sip", f.Key(), f.App)
+		}
+	}
+}
+
+// TestHTTPResponseTimesTshark compares request/response pairing and
+// response times with tshark's http.request_in and http.time, taken with
+// -o http.desegment_body:FALSE so that tshark's response frame is the one
+// completing the headers, as ours is. Every response tshark pairs must
+// match ours exactly; we may see more (in http-bro-org.pcap, frames 218,
+// 236 and 243 start mid-segment after the previous body, where tshark
+// without body reassembly does not look).
+func TestHTTPResponseTimesTshark(t *testing.T) {
+	t.Parallel()
+	dir := pcaptest.SharedDir(t)
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not installed")
+	}
+	for _, name := range []string{"http-dns-wikipedia.pcap", "http-bro-org.pcap", "http-web.pcap", "vlan-http.pcap"} {
+		path := filepath.Join(dir, name)
+		rep := runFile(t, path, Options{Modules: []string{ModHTTP}})
+		ours := map[string]string{}
+		for _, q := range rep.HTTP.Requests {
+			if r := q.Response; r != nil {
+				ours[strconv.FormatUint(r.Frame, 10)] = fmt.Sprintf("%d %.3f", q.Frame, r.ResponseTimeMS)
+			}
+		}
+		out, err := exec.Command("tshark", "-r", path, "-o", "http.desegment_body:FALSE", "-Y", "http.response",
+			"-T", "fields", "-e", "frame.number", "-e", "http.request_in", "-e", "http.time").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			f := strings.Fields(line)
+			if len(f) != 3 {
+				continue
+			}
+			n++
+			sec, _ := strconv.ParseFloat(f[2], 64)
+			want := fmt.Sprintf("%s %.3f", f[1], sec*1000)
+			if ours[f[0]] != want {
+				t.Errorf("%s: response frame %s: ours %q, tshark %q", name, f[0], ours[f[0]], want)
+			}
+		}
+		if n == 0 || len(ours) < n {
+			t.Errorf("%s: tshark %d responses, ours %d", name, n, len(ours))
 		}
 	}
 }
