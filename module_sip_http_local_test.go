@@ -1,6 +1,7 @@
 package pcapai
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -183,5 +184,22 @@ func TestRecordedSIPScan(t *testing.T) {
 	}
 	if users["alice"] != 7 || users["bob"] != 7 || users["baduser-*"] != 1 || len(users) != 3 {
 		t.Errorf("digest users %v; tshark alice 7, bob 7, baduser-* 1", users)
+	}
+}
+
+// TestRecordedSNMP: tshark shows community "public" (v1, frame 1) and
+// "Sn1ffMe!" (v2c, frame 2); the SNMPv3 request (frame 3) has none.
+func TestRecordedSNMP(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(pcaptest.TestdataDir(), "snmp_community_netsnmp.pcap")
+	rep := runFile(t, path, Options{Modules: []string{ModCreds}, RevealSecrets: true})
+	var got []string
+	for _, f := range findingsOf(rep, "cleartext_credentials") {
+		got = append(got, fmt.Sprintf("%s %s %v", f.Features[0].Text, f.Features[2].Text, f.Evidence.Frames))
+		checkFilter(t, path, f.Evidence)
+	}
+	want := []string{"snmpv1 public [1]", "snmpv2c Sn1ffMe! [2]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
