@@ -30,6 +30,9 @@ type Config struct {
 	// MaxClients caps the per-source statistics used by the detectors.
 	// Zero means 10000.
 	MaxClients int
+	// MaxTCPConns caps the SIP-over-TCP connections followed at once.
+	// Zero means 10000.
+	MaxTCPConns int
 	// MaxTCPBytes caps the bytes buffered per SIP-over-TCP direction.
 	// Zero means 64 KiB.
 	MaxTCPBytes int
@@ -54,6 +57,7 @@ func (c *Config) defaults() {
 	def(&c.MaxStreams, 10000)
 	def(&c.MaxMedia, 20000)
 	def(&c.MaxClients, 10000)
+	def(&c.MaxTCPConns, 10000)
 	def(&c.MaxTCPBytes, 64<<10)
 	def(&c.BruteForceMin, 10)
 	def(&c.ScanMinTargets, 10)
@@ -102,6 +106,7 @@ type Dropped struct {
 	Streams  uint64 `json:"streams"`
 	Media    uint64 `json:"media"`
 	Clients  uint64 `json:"clients"`
+	TCPConns uint64 `json:"tcp_conns"`
 	TCPBytes uint64 `json:"tcp_bytes"`
 }
 
@@ -267,6 +272,7 @@ type tx struct {
 type tcpConn struct {
 	half [2]tcpstream.Half
 	buf  [2][]byte
+	fin  [2]bool
 }
 
 // Analyzer follows SIP messages and the RTP streams their SDP announces.
@@ -283,7 +289,8 @@ type Analyzer struct {
 	streams   map[streamKey]*stream
 	clients   map[netip.Addr]*client
 	txs       map[txKey]tx
-	tcp       map[*flows.Flow]*tcpConn
+	tcp       map[*flows.Flow]*tcpConn // nil value: closed
+	tcpLive   int
 	dropped   Dropped
 	msg       message
 	rtp       rtpHeader
@@ -343,12 +350,26 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 		}
 	case flows.TCP:
 		c, ok := a.tcp[p.Flow]
+		if ok && c == nil {
+			return
+		}
 		if !ok {
 			if len(p.Payload) == 0 || !looksSIP(p.Payload) {
 				return
 			}
+			if a.tcpLive >= a.cfg.MaxTCPConns {
+				a.dropped.TCPConns++
+				return
+			}
 			c = &tcpConn{}
 			a.tcp[p.Flow] = c
+			a.tcpLive++
+		}
+		if p.Flags&(flows.FIN|flows.RST) != 0 {
+			c.fin[p.Dir] = true
+			if p.Flags.Has(flows.RST) || c.fin[1-p.Dir] {
+				defer a.closeTCP(p.Flow)
+			}
 		}
 		data, gap := c.half[p.Dir].Accept(p)
 		if gap > 0 {
@@ -373,6 +394,11 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 		}
 		c.buf[p.Dir] = append(c.buf[p.Dir][:0], buf...)
 	}
+}
+
+func (a *Analyzer) closeTCP(f *flows.Flow) {
+	a.tcp[f] = nil
+	a.tcpLive--
 }
 
 // handle accounts one parsed message.

@@ -162,8 +162,7 @@ type conn struct {
 	expect uint8  // telnet: 1 user, 2 password; SASL: 1 LOGIN user, 2 LOGIN pass, 3 PLAIN blob
 	user   string
 	last   *cred // awaiting the server's verdict
-	sasl   bool  // last credential came from AUTH (SMTP 235/535)
-	done   bool
+	fin    [2]bool
 }
 
 // Observe reads one packet: TCP to the login services' ports, SNMP over
@@ -197,7 +196,10 @@ func (d *Detector) Observe(p *flows.Packet) {
 			}
 			return
 		}
-		c := d.conns[p.Flow]
+		c, seen := d.conns[p.Flow]
+		if seen && c == nil {
+			return // closed
+		}
 		if c == nil {
 			if d.live >= d.cfg.MaxConns || p.Flags.Has(flows.RST) {
 				return
@@ -205,9 +207,6 @@ func (d *Detector) Observe(p *flows.Packet) {
 			c = &conn{svc: svc}
 			d.conns[p.Flow] = c
 			d.live++
-		}
-		if c.done {
-			return
 		}
 		data, gap := c.half[p.Dir].Accept(p)
 		if gap > 0 {
@@ -241,8 +240,12 @@ func (d *Detector) Observe(p *flows.Packet) {
 			}
 			c.line[p.Dir] = append(c.line[p.Dir], b)
 		}
-		if p.Flags&(flows.FIN|flows.RST) != 0 && p.Dir == flows.FromInitiator {
-			c.done = true
+		if p.Flags&(flows.FIN|flows.RST) != 0 {
+			c.fin[p.Dir] = true
+			if p.Flags.Has(flows.RST) || c.fin[1-p.Dir] {
+				d.conns[p.Flow] = nil // both sides done: free the state
+				d.live--
+			}
 		}
 	}
 }

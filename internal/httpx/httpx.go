@@ -197,6 +197,7 @@ type pending struct {
 
 type conn struct {
 	d       [2]dirState
+	fin     [2]bool
 	pending []pending
 	formOn  bool // a form body is being captured for formEv
 	formBuf []byte
@@ -273,20 +274,29 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 			d.st = stLost
 		}
 	}
-	if len(data) == 0 {
-		if p.Flags&(flows.FIN|flows.RST) != 0 {
-			a.formDone(c, p)
-		}
-		return
-	}
-	if d.st == stLost {
-		if (p.Dir == flows.FromInitiator && isRequestStart(data)) || (p.Dir == flows.FromResponder && isResponseStart(data)) {
+	if len(data) > 0 {
+		if d.st == stLost && ((p.Dir == flows.FromInitiator && isRequestStart(data)) || (p.Dir == flows.FromResponder && isResponseStart(data))) {
 			d.st = stStart
-		} else {
-			return
+		}
+		if d.st != stLost {
+			a.feed(c, d, p, data)
 		}
 	}
-	a.feed(c, d, p, data)
+	if p.Flags&(flows.FIN|flows.RST) != 0 {
+		c.fin[p.Dir] = true
+		if p.Flags.Has(flows.RST) || c.fin[1-p.Dir] {
+			a.close(c, p)
+		}
+	}
+}
+
+// close ends a connection: its state is freed and later packets of the
+// flow are ignored.
+func (a *Analyzer) close(c *conn, p *flows.Packet) {
+	a.formDone(c, p)
+	a.totals.Unanswered += uint64(len(c.pending))
+	a.conns[p.Flow] = nil
+	a.live--
 }
 
 func (a *Analyzer) feed(c *conn, d *dirState, p *flows.Packet, data []byte) {

@@ -151,3 +151,24 @@ func FuzzStream(f *testing.F) {
 		a.Finish()
 	})
 }
+
+// TestCloseFreesConn: with MaxConns 1, a second connection is followed
+// once the first has closed (FIN both ways); an unanswered request is
+// counted at close.
+func TestCloseFreesConn(t *testing.T) {
+	a := New(Config{MaxConns: 1})
+	for i := range 2 {
+		c := &conv{fl: &flows.Flow{ID: uint64(i + 1)}}
+		a.Observe(c.seg(0, "GET /x HTTP/1.1\r\n\r\n"))
+		fin := c.seg(0, "")
+		fin.Flags = flows.FIN | flows.ACK
+		a.Observe(fin)
+		fin = c.seg(1, "")
+		fin.Flags = flows.FIN | flows.ACK
+		a.Observe(fin)
+	}
+	r := a.Finish()
+	if r.Totals.Requests != 2 || r.Totals.Unanswered != 2 || r.Dropped.Conns != 0 {
+		t.Errorf("totals %+v dropped %+v", r.Totals, r.Dropped)
+	}
+}
