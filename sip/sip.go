@@ -101,13 +101,16 @@ type StatusCount struct {
 
 // Dropped counts what the caps in Config left out.
 type Dropped struct {
-	Calls    uint64 `json:"calls"`
-	CallIDs  uint64 `json:"call_ids"`
-	Streams  uint64 `json:"streams"`
-	Media    uint64 `json:"media"`
-	Clients  uint64 `json:"clients"`
-	TCPConns uint64 `json:"tcp_conns"`
-	TCPBytes uint64 `json:"tcp_bytes"`
+	Calls   uint64 `json:"calls"`
+	CallIDs uint64 `json:"call_ids"`
+	Streams uint64 `json:"streams"`
+	Media   uint64 `json:"media"`
+	Clients uint64 `json:"clients"`
+	// Transactions are requests not matched to their responses (at most
+	// 4 × MaxCalls are open at once; final responses close them).
+	Transactions uint64 `json:"transactions"`
+	TCPConns     uint64 `json:"tcp_conns"`
+	TCPBytes     uint64 `json:"tcp_bytes"`
 }
 
 // Call is one INVITE dialog.
@@ -277,44 +280,41 @@ type tcpConn struct {
 
 // Analyzer follows SIP messages and the RTP streams their SDP announces.
 type Analyzer struct {
-	cfg       Config
-	msgs      Messages
-	byMethod  map[string]uint64
-	byStatus  map[int]uint64
-	callIDs   map[string]struct{}
-	uas       map[string]struct{}
-	calls     map[string]*call
-	media     map[netip.AddrPort]*mediaRef
-	rtcp      map[netip.AddrPort]*mediaRef
-	streams   map[streamKey]*stream
-	clients   map[netip.Addr]*client
-	txs       map[txKey]tx
-	tcp       map[*flows.Flow]*tcpConn // nil value: closed
-	tcpLive   int
-	dropped   Dropped
-	msg       message
-	rtp       rtpHeader
-	order     uint64
-	callOrder map[string]uint64
+	cfg      Config
+	msgs     Messages
+	byMethod map[string]uint64
+	byStatus map[int]uint64
+	callIDs  map[string]struct{}
+	uas      map[string]struct{}
+	calls    map[string]*call
+	media    map[netip.AddrPort]*mediaRef
+	rtcp     map[netip.AddrPort]*mediaRef
+	streams  map[streamKey]*stream
+	clients  map[netip.Addr]*client
+	txs      map[txKey]tx
+	tcp      map[*flows.Flow]*tcpConn // nil value: closed
+	tcpLive  int
+	dropped  Dropped
+	msg      message
+	rtp      rtpHeader
 }
 
 // New returns an Analyzer with cfg's caps.
 func New(cfg Config) *Analyzer {
 	cfg.defaults()
 	return &Analyzer{
-		cfg:       cfg,
-		byMethod:  map[string]uint64{},
-		byStatus:  map[int]uint64{},
-		callIDs:   map[string]struct{}{},
-		uas:       map[string]struct{}{},
-		calls:     map[string]*call{},
-		media:     map[netip.AddrPort]*mediaRef{},
-		rtcp:      map[netip.AddrPort]*mediaRef{},
-		streams:   map[streamKey]*stream{},
-		clients:   map[netip.Addr]*client{},
-		txs:       map[txKey]tx{},
-		tcp:       map[*flows.Flow]*tcpConn{},
-		callOrder: map[string]uint64{},
+		cfg:      cfg,
+		byMethod: map[string]uint64{},
+		byStatus: map[int]uint64{},
+		callIDs:  map[string]struct{}{},
+		uas:      map[string]struct{}{},
+		calls:    map[string]*call{},
+		media:    map[netip.AddrPort]*mediaRef{},
+		rtcp:     map[netip.AddrPort]*mediaRef{},
+		streams:  map[streamKey]*stream{},
+		clients:  map[netip.Addr]*client{},
+		txs:      map[txKey]tx{},
+		tcp:      map[*flows.Flow]*tcpConn{},
 	}
 }
 
@@ -491,8 +491,12 @@ func (a *Analyzer) request(p *flows.Packet, m *message, cid string, src, dst net
 			}
 		}
 	}
-	if method != "ACK" && method != "CANCEL" && len(a.txs) < 4*a.cfg.MaxCalls {
-		a.txs[txKey{cid, m.cseqNum, method}] = tx{client: src, server: dst, auth: len(m.auth) > 0, user: user}
+	if method != "ACK" && method != "CANCEL" {
+		if k := (txKey{cid, m.cseqNum, method}); len(a.txs) < 4*a.cfg.MaxCalls {
+			a.txs[k] = tx{client: src, server: dst, auth: len(m.auth) > 0, user: user}
+		} else if _, ok := a.txs[k]; !ok {
+			a.dropped.Transactions++
+		}
 	}
 	cl := a.calls[cid]
 	if cl == nil && method == "INVITE" && len(m.callID) > 0 {
@@ -503,8 +507,6 @@ func (a *Analyzer) request(p *flows.Packet, m *message, cid string, src, dst net
 		cl = &call{Call: Call{CallID: cid, From: string(uriOf(m.from)), To: string(uriOf(m.to)), Caller: src, Callee: dst,
 			UserAgent: string(m.userAgent), State: "attempting", Start: p.Time, FirstFrame: p.Frame}}
 		a.calls[cid] = cl
-		a.order++
-		a.callOrder[cid] = a.order
 	}
 	if cl == nil {
 		return
