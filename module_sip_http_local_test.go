@@ -203,3 +203,29 @@ func TestRecordedSNMP(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestRecordedMail: curl's POP3 USER/PASS, IMAP LOGIN (quoted password),
+// SMTP AUTH PLAIN and AUTH LOGIN, each accepted (truth: tshark fields in
+// testdata/truth.json).
+func TestRecordedMail(t *testing.T) {
+	t.Parallel()
+	truth := pcaptest.LocalTruth(t)["mail_logins_curl.pcap"]
+	path := filepath.Join(pcaptest.TestdataDir(), "mail_logins_curl.pcap")
+	rep := runFile(t, path, Options{Modules: []string{ModCreds}, RevealSecrets: true})
+	var got, want []string
+	for _, f := range findingsOf(rep, "cleartext_credentials") {
+		got = append(got, fmt.Sprintf("%s %s %s %v %s", f.Features[0].Text, f.Features[1].Text, f.Features[2].Text, f.Evidence.Frames, f.Features[3].Text))
+		checkFilter(t, path, f.Evidence)
+	}
+	for _, c := range truth["credentials"].([]any) {
+		m := c.(map[string]any)
+		var fr []uint64
+		for _, x := range m["frames"].([]any) {
+			fr = append(fr, uint64(x.(float64)))
+		}
+		want = append(want, fmt.Sprintf("%s %s %s %v accepted", m["service"], m["user"], m["secret"], fr))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
