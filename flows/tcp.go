@@ -284,7 +284,9 @@ func (f *Flow) updateTCP(p *Packet, d Dir) {
 	if ta.Has(TAZeroWindow) {
 		t.addHistory(d, hZeroWin)
 	}
-	s.History = string(t.hist)
+	if len(s.History) != len(t.hist) { // history only grows: rebuild on change, not per packet
+		s.History = string(t.hist)
+	}
 	s.State = t.connState()
 }
 
