@@ -310,3 +310,53 @@ func TestHTTPResponseTimesTshark(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPDownloadsTshark: the downloads are the responses tshark shows
+// (-o http.desegment_body:FALSE) with http.content_type
+// application/octet-stream: sll2-medium.pcap frame 6 (2598670 bytes),
+// http-206-ranges.pcap frames 5, 957 and 1307 (206 partial content).
+func TestHTTPDownloadsTshark(t *testing.T) {
+	t.Parallel()
+	dir := pcaptest.SharedDir(t)
+	for name, want := range map[string][]string{
+		"sll2-medium.pcap":     {"6 application/octet-stream 2598670"},
+		"http-206-ranges.pcap": {"5 application/octet-stream 816896", "957 application/octet-stream 206024", "1307 application/octet-stream 206024"},
+	} {
+		rep := runFile(t, filepath.Join(dir, name), Options{Modules: []string{ModHTTP}})
+		var got []string
+		for _, d := range rep.HTTP.Downloads {
+			got = append(got, fmt.Sprintf("%d %s %d", d.Frame, d.ContentType, d.ContentLength))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: downloads %q, tshark %q", name, got, want)
+		}
+	}
+}
+
+func BenchmarkAnalyzeSIPCall(b *testing.B) {
+	path := filepath.Join(pcaptest.TestdataDir(), "sip_call_sipp.pcap")
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Analyze(context.Background(), r, Options{Modules: []string{ModSIP, ModCreds, ModHTTP}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAnalyzeHTTPBroOrg(b *testing.B) {
+	path := filepath.Join(pcaptest.SharedDir(b), "http-bro-org.pcap")
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Analyze(context.Background(), r, Options{Modules: []string{ModSIP, ModCreds, ModHTTP}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
