@@ -61,15 +61,37 @@ func weight(s attack.Severity) float64 {
 
 type hostAcc struct {
 	h      Host
-	peers  map[netip.Addr]bool
-	served map[string]int
+	peers  map[netip.Addr]bool // allocated on first use: most hosts of a big capture have one peer
+	served map[servedPort]int
 	roles  map[string]bool
+}
+
+type servedPort struct {
+	proto flows.Proto
+	port  uint16
+}
+
+func (h *hostAcc) addPeer(a netip.Addr) {
+	if h.peers == nil {
+		h.peers = map[netip.Addr]bool{}
+	}
+	h.peers[a] = true
+}
+
+func (h *hostAcc) addRole(r string) {
+	if h.roles == nil {
+		h.roles = map[string]bool{}
+	}
+	h.roles[r] = true
 }
 
 // triage runs after every module: the ATT&CK matrix of the sorted
 // findings and the host table.
 func triage(e *engine, rep *Report) {
 	rep.Attack = attack.Map(rep.Findings)
+	if len(e.mods) == 0 {
+		return // Flows: the flow table alone
+	}
 	rep.Hosts, rep.HostsTotal = hostsOf(rep, &e.opts)
 }
 
@@ -90,7 +112,7 @@ func hostsOf(rep *Report, o *Options) ([]Host, int) {
 	get := func(a netip.Addr, t time.Time) *hostAcc {
 		h := acc[a]
 		if h == nil {
-			h = &hostAcc{h: Host{Addr: a, Internal: detect.IsInternal(a), First: t, Last: t}, peers: map[netip.Addr]bool{}, served: map[string]int{}, roles: map[string]bool{}}
+			h = &hostAcc{h: Host{Addr: a, Internal: detect.IsInternal(a), First: t, Last: t}}
 			acc[a] = h
 		}
 		return h
@@ -115,19 +137,22 @@ func hostsOf(rep *Report, o *Options) ([]Host, int) {
 			d.h.PacketsOut += f.Rev.Packets
 			d.h.BytesIn += f.Fwd.Bytes
 			d.h.PacketsIn += f.Fwd.Packets
-			s.peers[f.Dst.Addr()] = true
-			d.peers[f.Src.Addr()] = true
+			s.addPeer(f.Dst.Addr())
+			d.addPeer(f.Src.Addr())
 		}
 		d.h.FlowsAccepted++
 		if f.Rev.Packets > 0 && (f.Proto == flows.TCP || f.Proto == flows.UDP) && (f.Proto == flows.UDP || f.Rev.PayloadBytes > 0) {
-			d.served[fmt.Sprintf("%s/%d", f.Proto, f.Dst.Port())]++
+			if d.served == nil {
+				d.served = map[servedPort]int{}
+			}
+			d.served[servedPort{f.Proto, f.Dst.Port()}]++
 			if f.Dst.Port() == 53 {
-				d.roles["resolver"] = true
+				d.addRole("resolver")
 			} else {
-				d.roles["server"] = true
+				d.addRole("server")
 			}
 			if f.Fwd.PayloadBytes > 0 {
-				s.roles["client"] = true
+				s.addRole("client")
 			}
 		}
 	}
@@ -138,14 +163,14 @@ func hostsOf(rep *Report, o *Options) ([]Host, int) {
 			h := get(f.Src, f.First)
 			h.h.RiskFactors = append(h.h.RiskFactors, RiskFactor{Finding: i, Kind: f.Kind, Severity: f.Severity, As: "source", Contribution: attack.Round(w)})
 			if r[0] != "" {
-				h.roles[r[0]] = true
+				h.addRole(r[0])
 			}
 		}
 		if f.Dst.IsValid() && f.Dst != f.Src {
 			h := get(f.Dst, f.First)
 			h.h.RiskFactors = append(h.h.RiskFactors, RiskFactor{Finding: i, Kind: f.Kind, Severity: f.Severity, As: "target", Contribution: attack.Round(w / 2)})
 			if r[1] != "" {
-				h.roles[r[1]] = true
+				h.addRole(r[1])
 			}
 		}
 	}
@@ -163,21 +188,22 @@ func hostsOf(rep *Report, o *Options) ([]Host, int) {
 			h.h.Roles = append(h.h.Roles, r)
 		}
 		sort.Strings(h.h.Roles)
-		sp := make([]string, 0, len(h.served))
-		for p := range h.served {
-			sp = append(sp, p)
+		type portCount struct {
+			name string
+			n    int
+		}
+		sp := make([]portCount, 0, len(h.served))
+		for p, n := range h.served {
+			sp = append(sp, portCount{fmt.Sprintf("%s/%d", p.proto, p.port), n})
 		}
 		sort.Slice(sp, func(i, j int) bool {
-			if h.served[sp[i]] != h.served[sp[j]] {
-				return h.served[sp[i]] > h.served[sp[j]]
+			if sp[i].n != sp[j].n {
+				return sp[i].n > sp[j].n
 			}
-			return sp[i] < sp[j]
+			return sp[i].name < sp[j].name
 		})
-		if len(sp) > 10 {
-			sp = sp[:10]
-		}
-		if len(sp) > 0 {
-			h.h.ServedPorts = sp
+		for i := 0; i < len(sp) && i < 10; i++ {
+			h.h.ServedPorts = append(h.h.ServedPorts, sp[i].name)
 		}
 		if o.HostNames != nil {
 			h.h.Names = o.HostNames(h.h.Addr)

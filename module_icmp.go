@@ -7,7 +7,9 @@ import (
 
 type icmpModule struct{ a *icmp.Analyzer }
 
-func newICMPModule(*engine) module { return icmpModule{icmp.New(icmp.Config{})} }
+func newICMPModule(e *engine) module {
+	return icmpModule{icmp.New(icmp.Config{FlowLookup: e.table.Lookup})}
+}
 
 func (m icmpModule) observe(p *flows.Packet) { m.a.Observe(p) }
 

@@ -28,9 +28,10 @@ type Config struct {
 	// MaxProbes caps the low-TTL probes remembered to number traceroute
 	// hops. Zero means 65536.
 	MaxProbes int
-	// MaxFlowRefs caps the UDP/TCP flows remembered to link an
-	// unreachable to its flow. Zero means 65536.
-	MaxFlowRefs int
+	// FlowLookup returns the current flow of a key; it links an
+	// unreachable to the flow of the packet it quotes. The engine passes its
+	// flow table's Lookup; nil leaves Unreachable.FlowID zero.
+	FlowLookup func(flows.Key) *flows.Flow
 	// ProbeTTL is the highest TTL of a packet remembered as a traceroute
 	// probe. Zero means 30.
 	ProbeTTL uint8
@@ -61,7 +62,6 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxUnreachable, 2000)
 	def(&c.MaxTraceroutes, 256)
 	def(&c.MaxProbes, 65536)
-	def(&c.MaxFlowRefs, 65536)
 	def(&c.SweepHosts, 16)
 	def(&c.FloodPackets, 1000)
 	if c.ProbeTTL == 0 {
@@ -273,8 +273,6 @@ type Analyzer struct {
 	traces    map[trKey]*trace
 	trDrop    uint64
 
-	flowIDs map[flows.Key]uint64
-
 	redirects      []Redirect
 	redirectFrames attack.FrameSet
 	routers        map[netip.Addr]*Router
@@ -286,7 +284,7 @@ func New(cfg Config) *Analyzer {
 	cfg = cfg.withDefaults()
 	a := &Analyzer{cfg: cfg, seed: maphash.MakeSeed(),
 		pairs: map[pairKey]*pair{}, unreach: map[unKey]*Unreachable{},
-		probes: map[probeKey]probe{}, traces: map[trKey]*trace{}, flowIDs: map[flows.Key]uint64{},
+		probes: map[probeKey]probe{}, traces: map[trKey]*trace{},
 		routers: map[netip.Addr]*Router{}, sweep: map[netip.Addr]*sweeper{}}
 	a.redirectFrames.Max = cfg.MaxFrames
 	return a
@@ -307,9 +305,6 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 		a.icmp(p, true)
 		return
 	case flows.UDP, flows.TCP:
-		if p.Flow != nil && p.Flow.FirstFrame == p.Frame && len(a.flowIDs) < a.cfg.MaxFlowRefs {
-			a.flowIDs[p.Flow.Key()] = p.Flow.ID
-		}
 		if p.TTL <= a.cfg.ProbeTTL && p.TTL > 0 && (p.Proto == flows.UDP || p.Flags&(flows.SYN|flows.ACK) == flows.SYN) {
 			a.addProbe(probeKey{p.Src, p.Dst, p.Proto, uint32(p.SrcPort)<<16 | uint32(p.DstPort)}, p)
 		}
@@ -343,9 +338,6 @@ func (a *Analyzer) icmp(p *flows.Packet, v6 bool) {
 	}
 	a.counts[fi][p.ICMPType]++
 	t := p.ICMPType
-	if p.Flow != nil && p.Flow.FirstFrame == p.Frame && len(a.flowIDs) < a.cfg.MaxFlowRefs {
-		a.flowIDs[p.Flow.Key()] = p.Flow.ID
-	}
 	switch {
 	case !v6 && t == 8, v6 && t == 128:
 		a.request(p, v6)
@@ -539,8 +531,10 @@ func (a *Analyzer) unreachable(p *flows.Packet, v6 bool) {
 			name = "packet-too-big"
 		}
 		u = &Unreachable{Reporter: p.Src, Family: family(v6), Code: p.ICMPCode, CodeName: name, Original: ref, First: p.Time}
-		if q.HasL4 {
-			u.FlowID = a.flowIDs[q.Key()]
+		if q.HasL4 && a.cfg.FlowLookup != nil {
+			if f := a.cfg.FlowLookup(q.Key()); f != nil {
+				u.FlowID = f.ID
+			}
 		}
 		if (!v6 && p.ICMPCode == 4) || code == 255 {
 			if v6 {

@@ -25,6 +25,10 @@ type Config struct {
 	// MaxConns caps the login conversations (FTP, Telnet, POP3, IMAP,
 	// SMTP) followed at once. Zero means 10000.
 	MaxConns int
+	// MaxScanBytes is how many bytes of each direction of a login
+	// conversation are read: logins happen at the start, and a mail body
+	// or a long telnet session is not re-scanned. Zero means 64 KiB.
+	MaxScanBytes int
 }
 
 // Credential is one user name and secret seen in cleartext.
@@ -69,6 +73,9 @@ func New(cfg Config) *Detector {
 	}
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 10000
+	}
+	if cfg.MaxScanBytes <= 0 {
+		cfg.MaxScanBytes = 64 << 10
 	}
 	return &Detector{cfg: cfg, creds: map[credKey]*cred{}, conns: map[*flows.Flow]*conn{}}
 }
@@ -163,6 +170,7 @@ type conn struct {
 	user   string
 	last   *cred // awaiting the server's verdict
 	fin    [2]bool
+	read   [2]int // bytes scanned per direction
 }
 
 // Observe reads one packet: TCP to the login services' ports, SNMP over
@@ -211,6 +219,11 @@ func (d *Detector) Observe(p *flows.Packet) {
 		data, gap := c.half[p.Dir].Accept(p)
 		if gap > 0 {
 			c.line[p.Dir] = c.line[p.Dir][:0]
+		}
+		if c.read[p.Dir] >= d.cfg.MaxScanBytes {
+			data = nil // past the login phase
+		} else if c.read[p.Dir] += len(data); c.read[p.Dir] > d.cfg.MaxScanBytes {
+			data = data[:len(data)-(c.read[p.Dir]-d.cfg.MaxScanBytes)]
 		}
 		for _, b := range data {
 			if svc == svcTelnet && c.telnetByte(p.Dir, b) {

@@ -38,6 +38,7 @@ func main() {
 	mode := flag.String("mode", "", "internal: run one measurement (read, decode, analyze)")
 	noTshark := flag.Bool("no-tshark", false, "skip the tshark comparison")
 	cpuProfile := flag.String("cpuprofile", "", "with -mode: write a CPU profile")
+	memProfile := flag.String("memprofile", "", "with -mode: write a heap profile at the end")
 	flag.Parse()
 
 	if *mode != "" {
@@ -50,6 +51,14 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 		measure(*mode, *file)
+		if *memProfile != "" {
+			f, err := os.Create(*memProfile)
+			if err != nil {
+				fatal(err)
+			}
+			pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
 		return
 	}
 	if *gen != "" {
@@ -123,6 +132,9 @@ func parseSize(s string) (int64, error) {
 	return int64(n * float64(mult)), err
 }
 
+// keep holds the last Report so a heap profile shows what it retains.
+var keep *pcapai.Report
+
 // measure runs one mode and prints "packets seconds peakKiB".
 func measure(mode, file string) {
 	t0 := time.Now()
@@ -169,6 +181,7 @@ func measure(mode, file string) {
 			fatal(err)
 		}
 		n = rep.Capture.Packets
+		keep = rep
 	}
 	secs := time.Since(t0).Seconds()
 	fmt.Printf("%d %f %d\n", n, secs, peakKiB())
