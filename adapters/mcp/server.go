@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/pcapai/pcapai"
+	"github.com/pcapai/pcapai/dnsx"
 )
 
 // Name is the server name announced to clients.
@@ -56,6 +56,9 @@ type Config struct {
 	URLTimeout time.Duration
 	// MaxCorpusFiles bounds analyze_corpus. Zero means 256.
 	MaxCorpusFiles int
+	// OutDir is where carve_pcap writes. Empty means a pcapai-carved
+	// folder under the first root (created on the first carve).
+	OutDir string
 }
 
 // Server is the pcapai MCP server: the tool table over one Report cache.
@@ -151,7 +154,9 @@ Every answer is bounded: follow "cursor" to page, and cite evidence (frames, dis
 Call capabilities to see the roots, limits and which tools this build has.`
 
 func (s *Server) options() pcapai.Options {
-	return pcapai.Options{Modules: s.cfg.Modules, MaxPackets: s.cfg.MaxPackets, MaxFlows: s.cfg.MaxFlows, RevealSecrets: s.cfg.RevealSecrets}
+	// DNS lists as long as one page can show: the tools bound them.
+	return pcapai.Options{Modules: s.cfg.Modules, MaxPackets: s.cfg.MaxPackets, MaxFlows: s.cfg.MaxFlows, RevealSecrets: s.cfg.RevealSecrets,
+		DNS: dnsx.Config{TopN: maxLimit}}
 }
 
 // loaded is a Report with how it was obtained.
@@ -268,7 +273,7 @@ func newTool(t tool, in, out json.RawMessage) mcpgo.Tool {
 		func(t *mcpgo.Tool) { t.InputSchema.Type = "" }, // the raw schema replaces it
 		mcpgo.WithRawOutputSchema(out),
 		mcpgo.WithReadOnlyHintAnnotation(t.readOnly),
-		mcpgo.WithIdempotentHintAnnotation(true),
+		mcpgo.WithIdempotentHintAnnotation(t.readOnly), // carving twice writes two files
 		mcpgo.WithDestructiveHintAnnotation(false),
 		mcpgo.WithOpenWorldHintAnnotation(false),
 	)
@@ -330,21 +335,6 @@ func (s *Server) answer(r any, summary string) (*mcpgo.CallToolResult, error) {
 		StructuredContent: v,
 	}, nil
 }
-
-// reportFields are the JSON names of the Report's fields: a section tool
-// is advertised when its field exists.
-var reportFields = func() map[string]reflect.StructField {
-	m := map[string]reflect.StructField{}
-	t := reflect.TypeFor[pcapai.Report]()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			m[name] = f
-		}
-	}
-	return m
-}()
 
 // paged is a result with one list that limit and cursor page through.
 type paged interface{ listKey() string }
