@@ -415,11 +415,13 @@ func TestSharedMerlinBeacon(t *testing.T) {
 // The benign public captures (web browsing, DNS, TLS, QUIC, SMTP, ICMP)
 // must yield no high or critical finding; the counts per file are logged,
 // and every finding's evidence is checked against tshark.
+// dns-tunnel-iodine.pcap is a real iodine tunnel, not benign: it must be
+// reported (high), see TestIodineIsHigh.
 func TestSharedFalsePositives(t *testing.T) {
 	dir, entries := pcaptest.SharedTruth(t)
 	benign := regexp.MustCompile(`^(http-|dns-|tls|quic|smtp|icmp)`)
 	for _, e := range entries {
-		if !benign.MatchString(e.Name) {
+		if !benign.MatchString(e.Name) || e.Name == "dns-tunnel-iodine.pcap" {
 			continue
 		}
 		file := filepath.Join(dir, e.Name)
@@ -436,4 +438,18 @@ func TestSharedFalsePositives(t *testing.T) {
 		}
 		t.Logf("%-28s findings: critical %d high %d medium %d low %d info %d", e.Name, counts[attack.Critical], counts[attack.High], counts[attack.Medium], counts[attack.Low], counts[attack.Info])
 	}
+}
+
+// The iodine capture is a DNS tunnel (222 NULL queries, every name
+// distinct, high-entropy labels: MANIFEST.md): a responder must see it as
+// high, with the tunnel techniques.
+func TestIodineIsHigh(t *testing.T) {
+	dir := pcaptest.SharedDir(t)
+	file := filepath.Join(dir, "dns-tunnel-iodine.pcap")
+	rep := analyzeDet(t, file, Options{})
+	tun := findingsOf(rep, "dns_tunnel")
+	if len(tun) != 1 || tun[0].Severity < attack.High || !hasTech(tun[0], "T1071.004") || !hasTech(tun[0], "T1572") {
+		t.Fatalf("iodine: %+v", tun)
+	}
+	checkEvidence(t, file, tun[0])
 }

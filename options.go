@@ -8,6 +8,7 @@ import (
 
 	"github.com/pcapai/pcapai/beacon"
 	"github.com/pcapai/pcapai/dnsx"
+	"github.com/pcapai/pcapai/tlsx"
 )
 
 // Options configures a pass. The zero value analyzes everything with the
@@ -48,6 +49,8 @@ type Options struct {
 	// HostNames, when set, names a host in Report.Hosts (for example from
 	// the capture's DNS answers or a DHCP lease).
 	HostNames func(netip.Addr) []string
+	// TLS configures the TLS/QUIC analyzer (session cap, known-bad JA3).
+	TLS tlsx.Config
 
 	// RevealSecrets shows cleartext credentials unmasked in findings.
 	RevealSecrets bool
@@ -69,6 +72,7 @@ const (
 	// transfers, lateral movement, anomalies). Host triage and the ATT&CK
 	// matrix are computed after every module.
 	ModDetect = "detect"
+	ModTLS    = "tls"
 )
 
 // modules is the ordered analyzer list of the pass: each sees every packet
@@ -83,6 +87,7 @@ var modules = []struct {
 	{ModDHCP, newDHCPModule},
 	{ModICMP, newICMPModule},
 	{ModARP, newARPModule},
+	{ModTLS, func(e *engine) module { return newTLSModule(&e.opts) }},
 	// Cross-flow detectors finish last: they see every other finding.
 	{ModBeacon, func(e *engine) module { return newBeaconModule(&e.opts) }},
 	{ModDetect, func(e *engine) module { return newDetectModule(&e.opts) }},

@@ -10,6 +10,7 @@ import (
 	"github.com/pcapai/pcapai/flows"
 	"github.com/pcapai/pcapai/icmp"
 	"github.com/pcapai/pcapai/internal/arp"
+	"github.com/pcapai/pcapai/tlsx"
 )
 
 // Version is the pcapai release.
@@ -29,6 +30,7 @@ type Report struct {
 	DHCP     *dhcp.Result     `json:"dhcp,omitempty"`
 	ICMP     *icmp.Result     `json:"icmp,omitempty"`
 	ARP      *arp.Result      `json:"arp,omitempty"`
+	TLS      *tlsx.Result     `json:"tls,omitempty"`
 	Findings []attack.Finding `json:"findings"`
 	// Attack is the ATT&CK matrix of Findings (its indexes point into
 	// Findings).

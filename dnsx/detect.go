@@ -216,6 +216,14 @@ func (a *Analyzer) tunnel(k pairKey, pr *pair) (attack.Finding, bool) {
 	if score < a.cfg.TunnelMinScore {
 		return attack.Finding{}, false
 	}
+	// Corroboration: a hundred or more names, nearly all distinct, mostly
+	// of the record types tunnels carry data in (NULL, TXT, CNAME), is
+	// what tools such as iodine and dnscat2 produce and ordinary clients
+	// do not.
+	corroborated := uniq >= 100 && uniqShare >= 0.9 && typeShare >= 0.5
+	if corroborated {
+		score = min(1, score+0.2)
+	}
 	types := make([]string, 0, len(pr.qtypes))
 	for t := range pr.qtypes {
 		types = append(types, typeName(t))
@@ -239,6 +247,7 @@ func (a *Analyzer) tunnel(k pairKey, pr *pair) (attack.Finding, bool) {
 		Techniques: techs,
 		Features: []attack.Feature{
 			{Name: "domain", Text: k.domain},
+			feat("corroborated", b2f(corroborated)),
 			feat("unique_subdomains", float64(uniq)),
 			feat("queries", float64(pr.queries)),
 			feat("mean_subdomain_len", avgSub),
@@ -253,4 +262,11 @@ func (a *Analyzer) tunnel(k pairKey, pr *pair) (attack.Finding, bool) {
 		},
 		Evidence: pr.frames.Evidence(attack.FrameFilter(frames), flowRefs(pr.flows)...),
 	}, true
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
