@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,6 +102,11 @@ func anyAddr(m func(netip.Addr) bool, as ...netip.Addr) bool {
 	return false
 }
 
+// moduleOn reports whether the analyzer runs on every capture.
+func (s *Server) moduleOn(name string) bool {
+	return len(s.cfg.Modules) == 0 || slices.Contains(s.cfg.Modules, name)
+}
+
 func notInCapture(path, what, module string) error {
 	return errorf("%s: the %s analyzer did not run (the server's --modules leave out %q); restart it with that module, or call capabilities", path, what, module)
 }
@@ -182,7 +188,10 @@ func dnsStats(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a DNSAr
 	}
 	d := l.rep.DNS
 	if d == nil {
-		return DNSResult{}, "", notInCapture(a.Path, "DNS", "dns")
+		if !s.moduleOn("dns") {
+			return DNSResult{}, "", notInCapture(a.Path, "DNS", "dns")
+		}
+		d = &dnsx.Stats{} // no DNS traffic
 	}
 	name := strings.ToLower(a.Name)
 	hasName := func(n string) bool { return name == "" || strings.Contains(strings.ToLower(n), name) }
@@ -311,7 +320,10 @@ func dhcpActivity(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a D
 	}
 	d := l.rep.DHCP
 	if d == nil {
-		return DHCPResult{}, "", notInCapture(a.Path, "DHCP", "dhcp")
+		if !s.moduleOn("dhcp") {
+			return DHCPResult{}, "", notInCapture(a.Path, "DHCP", "dhcp")
+		}
+		d = &dhcp.Result{} // no DHCP traffic
 	}
 	servers := filter(d.Servers, func(x *dhcp.Server) bool {
 		return (mac == nil || mac(x.MAC)) && (ip == nil || anyAddr(ip, append([]netip.Addr{x.Addr}, x.Offered...)...))
@@ -405,7 +417,10 @@ func icmpActivity(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a I
 	}
 	r := l.rep.ICMP
 	if r == nil {
-		return ICMPResult{}, "", notInCapture(a.Path, "ICMP", "icmp")
+		if !s.moduleOn("icmp") {
+			return ICMPResult{}, "", notInCapture(a.Path, "ICMP", "icmp")
+		}
+		r = &icmp.Result{} // no ICMP traffic
 	}
 	all := func(as ...netip.Addr) bool { return host == nil || anyAddr(host, as...) }
 	echo := filter(r.Echo, func(e *icmp.Echo) bool { return all(e.Src, e.Dst) })
@@ -481,7 +496,10 @@ func findBeacons(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a Be
 	}
 	r := l.rep.Beacon
 	if r == nil {
-		return BeaconResult{}, "", notInCapture(a.Path, "beacon", "beacon")
+		if !s.moduleOn("beacon") {
+			return BeaconResult{}, "", notInCapture(a.Path, "beacon", "beacon")
+		}
+		r = &beacon.Result{} // no beacon traffic
 	}
 	bs := filter(r.Beacons, func(b *beacon.Beacon) bool {
 		return b.Score >= a.MinScore && (host == nil || anyAddr(host, b.Src, b.Dst.Addr()))

@@ -283,6 +283,12 @@ func filterPackets(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a 
 	defer r.Close()
 	start := time.Now()
 	res, err := pcapai.FilterPackets(ctx, r, f, s.options())
+	var re *pcapai.ReadError
+	cut := ""
+	if errors.As(err, &re) && res != nil {
+		// A capture cut inside a record: the packets before the cut.
+		cut, err = re.Error(), nil
+	}
 	if err != nil {
 		return PacketList{}, "", s.analysisError(a.Path, err)
 	}
@@ -297,6 +303,11 @@ func filterPackets(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a 
 		out.DisplayFilter = attack.FrameFilter(fr)
 	}
 	sum := fmt.Sprintf("%s: %d of %d packets match, showing %d from %d", a.Path, res.Matched, res.Scanned, end-o, o)
+	if cut != "" {
+		out.Truncated = true
+		out.Notes = append(out.Notes, "the capture is cut short: packets after the damage were not read: "+cut)
+		sum += "; TRUNCATED capture, read up to the damage"
+	}
 	if p.Cursor != "" {
 		sum += "; more with cursor " + p.Cursor
 	}
@@ -432,6 +443,13 @@ func carvePcap(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a Carv
 	}
 	defer r.Close()
 	n, err := pcapai.Carve(ctx, r, f, fh, s.options())
+	var re *pcapai.ReadError
+	if errors.As(err, &re) {
+		// A capture cut inside a record: the packets before the cut.
+		out.Truncated = true
+		out.Notes = append(out.Notes, "the capture is cut short: packets after the damage were not read: "+re.Error())
+		err = nil
+	}
 	if cerr := fh.Close(); err == nil {
 		err = cerr
 	}
