@@ -181,6 +181,8 @@ func hostsOf(rep *Report, o *Options) ([]Host, int) {
 		}
 		if o.HostNames != nil {
 			h.h.Names = o.HostNames(h.h.Addr)
+		} else if rep.DNS != nil {
+			h.h.Names = rep.DNS.NamesFor(netip.Addr{}, h.h.Addr)
 		}
 		out = append(out, h.h)
 	}

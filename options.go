@@ -73,6 +73,9 @@ const (
 	// matrix are computed after every module.
 	ModDetect = "detect"
 	ModTLS    = "tls"
+	ModSIP    = "sip"
+	ModCreds  = "creds"
+	ModHTTP   = "http"
 )
 
 // modules is the ordered analyzer list of the pass: each sees every packet
@@ -88,6 +91,9 @@ var modules = []struct {
 	{ModICMP, newICMPModule},
 	{ModARP, newARPModule},
 	{ModTLS, func(e *engine) module { return newTLSModule(&e.opts) }},
+	{ModSIP, newSIPModule},
+	{ModCreds, newCredsModule}, // before ModHTTP, which feeds it
+	{ModHTTP, newHTTPModule},
 	// Cross-flow detectors finish last: they see every other finding.
 	{ModBeacon, func(e *engine) module { return newBeaconModule(&e.opts) }},
 	{ModDetect, func(e *engine) module { return newDetectModule(&e.opts) }},

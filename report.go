@@ -10,6 +10,7 @@ import (
 	"github.com/pcapai/pcapai/flows"
 	"github.com/pcapai/pcapai/icmp"
 	"github.com/pcapai/pcapai/internal/arp"
+	"github.com/pcapai/pcapai/sip"
 	"github.com/pcapai/pcapai/tlsx"
 )
 
@@ -31,6 +32,8 @@ type Report struct {
 	ICMP     *icmp.Result     `json:"icmp,omitempty"`
 	ARP      *arp.Result      `json:"arp,omitempty"`
 	TLS      *tlsx.Result     `json:"tls,omitempty"`
+	SIP      *sip.Report      `json:"sip,omitempty"`
+	HTTP     *HTTP            `json:"http,omitempty"`
 	Findings []attack.Finding `json:"findings"`
 	// Attack is the ATT&CK matrix of Findings (its indexes point into
 	// Findings).
