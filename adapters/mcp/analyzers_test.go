@@ -67,7 +67,7 @@ func TestEveryToolOnEveryCapture(t *testing.T) {
 				}
 				return v
 			}
-			for _, tool := range []string{"dns_stats", "dhcp_activity", "icmp_activity", "find_beacons", "tls_sessions"} {
+			for _, tool := range []string{"dns_stats", "dhcp_activity", "icmp_activity", "find_beacons", "tls_sessions", "http_requests", "sip_calls"} {
 				call(tool, p)
 				call(tool, map[string]any{"path": abs, "limit": 1000})
 			}
@@ -537,4 +537,63 @@ func TestFindingEvidenceTshark(t *testing.T) {
 		t.Fatal("no finding checked")
 	}
 	t.Logf("%d findings' display filters checked with tshark", checked)
+}
+
+func TestHTTPRequests(t *testing.T) {
+	h := newHarness(t, Config{})
+	p := "http_curl_loopback.pcap"
+	v := h.ok("http_requests", map[string]any{"path": p})
+	// testdata/record.sh: curl GET / (200) and GET /missing (404).
+	if num(v["requests_total"]) != 2 {
+		t.Fatalf("requests %v", v["requests"])
+	}
+	v = h.ok("http_requests", map[string]any{"path": p, "status": "4xx"})
+	rq := rows(v, "requests")
+	if len(rq) != 1 || rq[0]["uri"] != "/missing" || num(rq[0]["response"].(map[string]any)["status"]) != 404 {
+		t.Errorf("4xx: %v", rq)
+	}
+	if _, err := exec.LookPath("tshark"); err == nil {
+		df := rq[0]["display_filter"].(string)
+		out, _ := exec.Command("tshark", "-r", tinyCapture, "-Y", df+" && tcp.len > 0").Output()
+		if strings.Count(string(out), "\n") != 2 {
+			t.Errorf("%s selects %q", df, out)
+		}
+	}
+	for args, want := range map[string]int{"GET": 2, "post": 0} {
+		if v := h.ok("http_requests", map[string]any{"path": p, "method": args}); num(v["requests_total"]) != want {
+			t.Errorf("method %s: %v", args, v["requests_total"])
+		}
+	}
+	if v := h.ok("http_requests", map[string]any{"path": p, "uri": "MISS", "host": "127.0.0.1"}); num(v["requests_total"]) != 1 {
+		t.Errorf("uri MISS: %v", v["requests_total"])
+	}
+	if v := h.ok("http_requests", map[string]any{"path": p, "host": "example.invalid"}); num(v["requests_total"]) != 0 {
+		t.Errorf("Host header filter: %v", v["requests_total"])
+	}
+	h.fails("http_requests", map[string]any{"path": p, "status": "teapot"}, "use a code")
+	h.fails("http_requests", map[string]any{"path": p, "status": "99"}, "use a code")
+}
+
+func TestSIPCalls(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(sharedPcaps, "sip-wireshark.pcap")); err != nil {
+		t.Skip("no shared captures")
+	}
+	h := newHarness(t, Config{Roots: []string{sharedPcaps}})
+	p := "sip-wireshark.pcap"
+	v := h.ok("sip_calls", map[string]any{"path": p})
+	if num(v["messages"].(map[string]any)["count"]) == 0 {
+		t.Fatalf("no SIP messages: %v", v)
+	}
+	if cs := rows(v, "calls"); len(cs) > 0 {
+		id := cs[0]["call_id"].(string)
+		w := h.ok("sip_calls", map[string]any{"path": p, "call_id": id})
+		if num(w["calls_total"]) != 1 {
+			t.Errorf("call_id filter: %v", w["calls_total"])
+		}
+	}
+	if w := h.ok("sip_calls", map[string]any{"path": p, "user": "no-such-user-xyz"}); num(w["calls_total"]) != 0 || num(w["rtp_streams_total"]) != 0 {
+		t.Errorf("user filter: %v calls", w["calls_total"])
+	}
+	h.fails("sip_calls", map[string]any{"path": p, "state": "ringing"}, "unknown state")
+	h.fails("sip_calls", map[string]any{"path": p, "host": "x"}, "not an IP")
 }
