@@ -149,7 +149,8 @@ func (s *Server) Close() error {
 }
 
 const instructions = `pcapai-mcp analyzes packet captures (pcap, pcapng, gzip) under the allowed roots.
-Start with analyze (triage) on a capture, then drill down with list_flows, tcp_issues and list_findings.
+Start with analyze (triage) on a capture, then drill down with list_flows, tcp_issues, list_findings, host_timeline and the protocol tools (dns_stats, tls_sessions, http_requests, dhcp_activity, icmp_activity, sip_calls, find_beacons).
+filter_packets shows matching packets; carve_pcap writes them (or a finding's evidence) to a new pcapng for Wireshark.
 Every answer is bounded: follow "cursor" to page, and cite evidence (frames, display_filter) so a human can check it in Wireshark.
 Call capabilities to see the roots, limits and which tools this build has.`
 
