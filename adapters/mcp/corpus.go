@@ -2,17 +2,14 @@ package mcp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime/debug"
 	"sort"
 	"time"
 
-	"github.com/google/jsonschema-go/jsonschema"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/pcapai/pcapai"
@@ -171,29 +168,6 @@ func analyzeCorpus(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a 
 	out.ElapsedMS = time.Since(start).Milliseconds()
 	sum := fmt.Sprintf("%d captures (%d failed): %d packets, %d flows, %d findings in %d ms", len(out.Files), out.Failed, out.Packets, out.Flows, out.FindingsTotal, out.ElapsedMS)
 	return out, sum, nil
-}
-
-// sectionSchema is the output schema of a section tool.
-func sectionSchema(field string, fs *jsonschema.Schema) json.RawMessage {
-	s := &jsonschema.Schema{
-		Type: "object",
-		Properties: map[string]*jsonschema.Schema{
-			"file":      {Type: "string"},
-			field:       fs,
-			"truncated": {Type: "boolean"},
-			"notes":     {Types: []string{"null", "array"}, Items: &jsonschema.Schema{Type: "string"}},
-		},
-		Required: []string{"file", field, "truncated"},
-	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-func reflectField(r *pcapai.Report, f reflect.StructField) any {
-	return reflect.ValueOf(r).Elem().FieldByIndex(f.Index).Interface()
 }
 
 func mcpGoVersion() string {

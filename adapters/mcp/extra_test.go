@@ -53,26 +53,6 @@ func TestDownload(t *testing.T) {
 	h.fails("capture_info", map[string]any{"path": srv.URL + "/missing.pcap"}, "404")
 }
 
-// TestSectionSwitchesOn serves an existing Report field as a section tool,
-// as dns_stats will serve Report.dns once dnsx lands.
-func TestSectionSwitchesOn(t *testing.T) {
-	reportFields["test_overview"] = reportFields["overview"]
-	defer delete(reportFields, "test_overview")
-	toolTable = append(toolTable, tool{name: "overview_section", readOnly: true, build: section("test_overview"), desc: "test"})
-	defer func() { toolTable = toolTable[:len(toolTable)-1] }()
-	h := newHarness(t, Config{})
-	if _, ok := h.tools["overview_section"]; !ok {
-		t.Fatal("section tool not advertised although its Report field exists")
-	}
-	v := h.ok("overview_section", map[string]any{"path": "http_curl_loopback.pcap"})
-	if v["test_overview"] == nil {
-		t.Errorf("section answer: %v", v)
-	}
-	if _, ok := h.tools["dns_stats"]; ok != (reportFields["dns"].Type != nil) {
-		t.Errorf("dns_stats advertised %v; Report.dns exists %v", ok, reportFields["dns"].Type != nil)
-	}
-}
-
 // TestDisplayFilters checks with tshark that each flow's display filter
 // selects exactly its packets.
 func TestDisplayFilters(t *testing.T) {

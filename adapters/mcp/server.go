@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/pcapai/pcapai"
+	"github.com/pcapai/pcapai/dnsx"
 )
 
 // Name is the server name announced to clients.
@@ -56,6 +56,9 @@ type Config struct {
 	URLTimeout time.Duration
 	// MaxCorpusFiles bounds analyze_corpus. Zero means 256.
 	MaxCorpusFiles int
+	// OutDir is where carve_pcap writes. Empty means a pcapai-carved
+	// folder under the first root (created on the first carve).
+	OutDir string
 }
 
 // Server is the pcapai MCP server: the tool table over one Report cache.
@@ -146,12 +149,15 @@ func (s *Server) Close() error {
 }
 
 const instructions = `pcapai-mcp analyzes packet captures (pcap, pcapng, gzip) under the allowed roots.
-Start with analyze (triage) on a capture, then drill down with list_flows, tcp_issues and list_findings.
+Start with analyze (triage) on a capture, then drill down with list_flows, tcp_issues, list_findings, host_timeline and the protocol tools (dns_stats, tls_sessions, http_requests, dhcp_activity, icmp_activity, sip_calls, find_beacons).
+filter_packets shows matching packets; carve_pcap writes them (or a finding's evidence) to a new pcapng for Wireshark.
 Every answer is bounded: follow "cursor" to page, and cite evidence (frames, display_filter) so a human can check it in Wireshark.
 Call capabilities to see the roots, limits and which tools this build has.`
 
 func (s *Server) options() pcapai.Options {
-	return pcapai.Options{Modules: s.cfg.Modules, MaxPackets: s.cfg.MaxPackets, MaxFlows: s.cfg.MaxFlows, RevealSecrets: s.cfg.RevealSecrets}
+	// DNS lists as long as one page can show: the tools bound them.
+	return pcapai.Options{Modules: s.cfg.Modules, MaxPackets: s.cfg.MaxPackets, MaxFlows: s.cfg.MaxFlows, RevealSecrets: s.cfg.RevealSecrets,
+		DNS: dnsx.Config{TopN: maxLimit}}
 }
 
 // loaded is a Report with how it was obtained.
@@ -268,7 +274,7 @@ func newTool(t tool, in, out json.RawMessage) mcpgo.Tool {
 		func(t *mcpgo.Tool) { t.InputSchema.Type = "" }, // the raw schema replaces it
 		mcpgo.WithRawOutputSchema(out),
 		mcpgo.WithReadOnlyHintAnnotation(t.readOnly),
-		mcpgo.WithIdempotentHintAnnotation(true),
+		mcpgo.WithIdempotentHintAnnotation(t.readOnly), // carving twice writes two files
 		mcpgo.WithDestructiveHintAnnotation(false),
 		mcpgo.WithOpenWorldHintAnnotation(false),
 	)
@@ -330,21 +336,6 @@ func (s *Server) answer(r any, summary string) (*mcpgo.CallToolResult, error) {
 		StructuredContent: v,
 	}, nil
 }
-
-// reportFields are the JSON names of the Report's fields: a section tool
-// is advertised when its field exists.
-var reportFields = func() map[string]reflect.StructField {
-	m := map[string]reflect.StructField{}
-	t := reflect.TypeFor[pcapai.Report]()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			m[name] = f
-		}
-	}
-	return m
-}()
 
 // paged is a result with one list that limit and cursor page through.
 type paged interface{ listKey() string }

@@ -3,7 +3,6 @@ package mcp
 import (
 	"context"
 	"fmt"
-	"github.com/google/jsonschema-go/jsonschema"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/pcapai/pcapai"
 	"github.com/pcapai/pcapai/attack"
@@ -23,10 +21,8 @@ import (
 // toolTable is every tool of the server, in the order clients list them.
 // Each is one library call (or the cached Report of pcapai.Analyze).
 //
-// Adding a tool is one row: a typed handler, or section("field") for an
-// analyzer whose Report field is enough. Rows with a nil build are planned:
-// not advertised, listed by capabilities with what they wait for. Section
-// rows switch on by themselves when the Report gains their field.
+// Adding a tool is one row with a typed handler. Rows with a nil build are
+// planned: not advertised, listed by capabilities with what they wait for.
 var toolTable = []tool{
 	{name: "capabilities", readOnly: true, build: typed(capabilities),
 		desc: "What this server can do: its tools (and planned ones), limits, allowed roots, analyzers and versions. Takes no arguments."},
@@ -38,30 +34,30 @@ var toolTable = []tool{
 		desc: "Flows (conversations) of a capture, filtered by protocol, host, port, TCP state, application and size, sorted, at most limit rows, each with a Wireshark display filter. Page with cursor."},
 	{name: "tcp_issues", readOnly: true, build: typed(tcpIssues),
 		desc: "TCP health: totals of retransmissions, duplicate ACKs, zero windows, out-of-order and lost segments, resets and unanswered SYNs, and the worst flows first (Wireshark tcp.analysis semantics)."},
-	{name: "dns_stats", readOnly: true, build: section("dns"), needs: "Report.dns (dnsx)",
-		desc: "DNS queries, answers, response codes, top names and anomalies."},
-	{name: "tls_sessions", readOnly: true, build: section("tls"), needs: "Report.tls (tlsx)",
-		desc: "TLS sessions with SNI, versions, ciphers, JA3/JA4, certificate chains and certificate problems."},
-	{name: "http_requests", readOnly: true, build: section("http"), needs: "Report.http",
-		desc: "HTTP requests and responses: method, host, URI, status, sizes, user agents."},
-	{name: "dhcp_activity", readOnly: true, build: section("dhcp"), needs: "Report.dhcp (dhcp)",
-		desc: "DHCP exchanges: clients, leases, servers, rogue servers and floods."},
-	{name: "icmp_activity", readOnly: true, build: section("icmp"), needs: "Report.icmp (icmp)",
-		desc: "ICMP and ICMPv6: echo round trips, unreachables, sweeps and tunnels."},
-	{name: "sip_calls", readOnly: true, build: section("sip"), needs: "Report.sip (sip)",
-		desc: "SIP calls: dialogs, parties, methods, response codes and RTP."},
-	{name: "find_beacons", readOnly: true, build: section("beacons"), needs: "Report.beacons (beacon)",
-		desc: "Periodic connections scored as command-and-control beacons."},
+	{name: "dns_stats", readOnly: true, build: typed(dnsStats),
+		desc: "DNS view: counts by type and response code, unanswered queries, response times, top names and registered domains, clients, servers, answers and the DNS findings (DGA, tunnelling, NXDOMAIN bursts) with evidence. Filter by client, server and name substring; every list at most limit rows, page with cursor."},
+	{name: "tls_sessions", readOnly: true, build: typed(tlsSessions),
+		desc: "TLS and QUIC handshakes: SNI, ALPN, version, cipher, JA3/JA3S/JA4, alerts, the leaf certificate and certificate problems (expired, self-signed, hostname mismatch, missing intermediate, weak keys), the chains presented and the TLS findings with evidence. Filter by SNI, host, problem, version and fingerprint; page with cursor."},
+	{name: "http_requests", readOnly: true, build: typed(httpRequests),
+		desc: "HTTP/1.x requests with their responses (method, host, URI, status, sizes, user agent, response time), downloads of executables and archives, servers, and the HTTP and cleartext-credential findings with evidence. Filter by host (IP, CIDR or Host header), method, status (404, 4xx, none) and URI substring; page with cursor."},
+	{name: "dhcp_activity", readOnly: true, build: typed(dhcpActivity),
+		desc: "DHCP view: message counts, answering servers (rogue ones flagged in findings), leases MAC → IP → hostname, transactions with frames, and the DHCP findings with evidence. Filter by MAC (or prefix) and IP; every list at most limit rows, page with cursor."},
+	{name: "icmp_activity", readOnly: true, build: typed(icmpActivity),
+		desc: "ICMP and ICMPv6 view: types, echo pairs with loss and RTT, destination unreachables tied to their flows, traceroutes with hops, redirects, router advertisements, and the ICMP findings (sweeps, floods, tunnels). Filter by host; every list at most limit rows, page with cursor."},
+	{name: "sip_calls", readOnly: true, build: typed(sipCalls),
+		desc: "SIP signalling and RTP: message counts by method and status, user agents, calls (parties, state, setup time, duration, SDP media), RTP streams with loss and jitter, and the SIP findings with evidence. Filter by host, user, state and Call-ID; page with cursor."},
+	{name: "find_beacons", readOnly: true, build: typed(findBeacons),
+		desc: "Periodic connections scored as command-and-control beacons: period, jitter, connections, bytes, score features, and the beacon findings with evidence. Filter by minimum score and host; page with cursor."},
 	{name: "list_findings", readOnly: true, build: typed(listFindings),
 		desc: "Findings (ATT&CK-mapped detections) with evidence: frames, flows and a display filter. Filter by minimum severity, kind, host and technique; page with cursor."},
 	{name: "attack_matrix", readOnly: true, build: typed(attackMatrix),
 		desc: "The capture's findings arranged as a MITRE ATT&CK matrix: tactics, techniques, counts, confidence and severity."},
-	{name: "host_timeline", readOnly: true, needs: "pcapai.HostTimeline",
-		desc: "One IP address's story: its flows, names, sessions and findings in time order."},
-	{name: "filter_packets", readOnly: true, needs: "pcapai.FilterPackets",
-		desc: "A structured filter to the matching frames with one-line summaries."},
-	{name: "carve_pcap", readOnly: false, needs: "pcapai.Carve",
-		desc: "Write the packets behind a finding or filter to a new pcapng in an output folder."},
+	{name: "host_timeline", readOnly: true, build: typed(hostTimeline),
+		desc: "One IP address's story in time order: first and last seen, first contact with each peer, findings naming it and large transfers, each with evidence, plus its triage row (roles, risk). Page with cursor."},
+	{name: "filter_packets", readOnly: true, build: typed(filterPackets),
+		desc: "Packets matching a structured filter (hosts, ports, protocols, flow ids, time range, frame range or frames, TCP flags, payload text, hex or regex), one line each like tshark, with the total count and a display filter for the frames shown. Page with cursor."},
+	{name: "carve_pcap", readOnly: false, build: typed(carvePcap),
+		desc: "Write the packets behind a finding (index from list_findings), every finding of a kind, or a filter (same fields as filter_packets) to a new pcapng in the server's output folder, for Wireshark. Never overwrites a file."},
 	{name: "analyze_corpus", readOnly: true, build: typed(analyzeCorpus),
 		desc: "Several captures (a list, or a folder with a glob) analyzed in parallel: one row per file and one merged view of findings and talkers."},
 }
@@ -360,7 +356,7 @@ func analyze(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a Analyz
 		step("attack_matrix", map[string]any{}, "map the findings to ATT&CK tactics")
 	}
 	if len(t.HostsAtRisk) > 0 {
-		step("host_timeline", map[string]any{"host": t.HostsAtRisk[0].Addr.String()}, "the most exposed host's story")
+		step("host_timeline", map[string]any{"ip": t.HostsAtRisk[0].Addr.String()}, "the most exposed host's story")
 	}
 	if t.Flows.TCPWithIssues > 0 {
 		step("tcp_issues", map[string]any{}, fmt.Sprintf("%d TCP flows with retransmissions or other issues", t.Flows.TCPWithIssues))
@@ -799,38 +795,4 @@ func attackMatrix(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a P
 		n += len(t.Techniques)
 	}
 	return Matrix{File: a.Path, Findings: len(l.rep.Findings), Matrix: m}, fmt.Sprintf("%s: %d findings map to %d techniques in %d tactics (ATT&CK %s) (%s)", a.Path, len(l.rep.Findings), n, len(m.Tactics), m.Version, l.how()), nil
-}
-
-// ---- sections: a Report field as a tool
-
-// section serves the Report field with JSON name field as a tool, and is
-// advertised only when the Report has that field: a new analyzer's tool
-// switches on with its Report field. A dedicated handler with filters may
-// replace it later.
-func section(field string) func(s *Server, t tool) (server.ServerTool, bool) {
-	return func(s *Server, t tool) (server.ServerTool, bool) {
-		sf, ok := reportFields[field]
-		if !ok {
-			return server.ServerTool{}, false
-		}
-		fs, err := schemaFor(sf.Type)
-		if err != nil {
-			// A type the schema generator cannot describe (a map with
-			// integer keys, say) still serves: as an untyped object.
-			fs = &jsonschema.Schema{Type: "object"}
-		}
-		in := argSchema[PathArgs]()
-		out := sectionSchema(field, fs)
-		build := typed(func(s *Server, ctx context.Context, req mcpgo.CallToolRequest, a PathArgs) (map[string]any, string, error) {
-			l, err := s.report(ctx, req, a.Path)
-			if err != nil {
-				return nil, "", err
-			}
-			v := reflectField(l.rep, sf)
-			return map[string]any{"file": a.Path, field: v, "truncated": false}, fmt.Sprintf("%s: %s section (%s)", a.Path, field, l.how()), nil
-		})
-		st, _ := build(s, t)
-		st.Tool = newTool(t, in, out)
-		return st, true
-	}
 }

@@ -11,10 +11,13 @@ bin="$here/.bin/pcapai-mcp"
 (cd "$mcpdir" && go build -o "$bin" ./cmd/pcapai-mcp)
 
 port=${PORT:-18765}
+# carve_pcap writes here, not into testdata.
+PCAPAI_OUT=$(mktemp -d)
+export PCAPAI_OUT
 token=e2e-token
 "$bin" --root "$mcpdir/testdata" --http "127.0.0.1:$port" --token "$token" &
 srv=$!
-trap 'kill $srv 2>/dev/null || true' EXIT INT TERM
+trap 'kill $srv 2>/dev/null || true; rm -rf "$PCAPAI_OUT"' EXIT INT TERM
 sleep 1
 
 echo "== SDK client over stdio and HTTP"
@@ -25,7 +28,7 @@ echo "== conformance suite (server scenarios) against --http"
 cport=$((port + 1))
 "$bin" --root "$mcpdir/testdata" --http "127.0.0.1:$cport" &
 csrv=$!
-trap 'kill $srv $csrv 2>/dev/null || true' EXIT INT TERM
+trap 'kill $srv $csrv 2>/dev/null || true; rm -rf "$PCAPAI_OUT"' EXIT INT TERM
 sleep 1
 out="$here/.results"
 rm -rf "$out"

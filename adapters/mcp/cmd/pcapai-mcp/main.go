@@ -79,6 +79,7 @@ func main() {
 		allowURL    = flag.Bool("allow-url", envBool("PCAPAI_ALLOW_URL"), "accept http(s) URLs as path, downloaded with a cap [PCAPAI_ALLOW_URL]")
 		allowPriv   = flag.Bool("allow-private-url", envBool("PCAPAI_ALLOW_PRIVATE_URL"), "allow downloads from private and loopback addresses [PCAPAI_ALLOW_PRIVATE_URL]")
 		maxURL      = flag.Int64("max-url-bytes", envInt("PCAPAI_MAX_URL_BYTES", 256<<20), "download size cap [PCAPAI_MAX_URL_BYTES]")
+		outDir      = flag.String("out", env("PCAPAI_OUT", ""), "folder carve_pcap writes new pcapng files to (default: pcapai-carved under the first root) [PCAPAI_OUT]")
 		version     = flag.Bool("version", false, "print the version and exit")
 	)
 	flag.Var(&roots, "root", "folder whose captures may be read; repeatable (default: the working directory) [PCAPAI_ROOTS, "+string(os.PathListSeparator)+" or , separated]")
@@ -100,7 +101,7 @@ func main() {
 	s, err := mcp.New(mcp.Config{
 		Roots: roots, Modules: splitList(*modules), MaxPackets: uint64(max(*maxPackets, 0)), MaxFlows: int(*maxFlows),
 		CacheSize: int(*cacheSize), RevealSecrets: *reveal, MaxAnswerBytes: int(*maxAnswer), SummaryOnly: *summaryOnly,
-		AllowURL: *allowURL, AllowPrivateURL: *allowPriv, MaxURLBytes: *maxURL,
+		AllowURL: *allowURL, AllowPrivateURL: *allowPriv, MaxURLBytes: *maxURL, OutDir: *outDir,
 	})
 	if err != nil {
 		log.Fatal(err)
