@@ -89,6 +89,28 @@ func summary(r *pcapai.Report) {
 			fmt.Printf("  #%-4d %-6s %s → %s  %d pkts %d B  %.1f ms\n", f.ID, f.Proto, f.Src, f.Dst, f.Packets, f.Bytes, f.DurationMS)
 		}
 	}
+	var protos []string
+	if r.DNS != nil && r.DNS.Messages > 0 {
+		protos = append(protos, fmt.Sprintf("DNS %d queries, %d responses, %d NXDOMAIN, %d unanswered", r.DNS.Queries, r.DNS.Responses, r.DNS.NXDomain, r.DNS.Unanswered))
+	}
+	if r.TLS != nil && r.TLS.ClientHellos > 0 {
+		protos = append(protos, fmt.Sprintf("TLS/QUIC %d sessions, %d chains", len(r.TLS.Sessions), len(r.TLS.Chains)))
+	}
+	if r.HTTP != nil && r.HTTP.Totals.Requests > 0 {
+		protos = append(protos, fmt.Sprintf("HTTP %d requests, %d responses", r.HTTP.Totals.Requests, r.HTTP.Totals.Responses))
+	}
+	if r.SIP != nil && r.SIP.Messages.Count > 0 {
+		protos = append(protos, fmt.Sprintf("SIP %d messages, %d calls, %d RTP streams", r.SIP.Messages.Count, len(r.SIP.Calls), len(r.SIP.RTPStreams)))
+	}
+	if r.DHCP != nil {
+		protos = append(protos, fmt.Sprintf("DHCP %d servers, %d leases", len(r.DHCP.Servers), len(r.DHCP.Leases)))
+	}
+	if r.ICMP != nil {
+		protos = append(protos, fmt.Sprintf("ICMP %d echo pairs, %d unreachables", len(r.ICMP.Echo), len(r.ICMP.Unreachable)))
+	}
+	for _, p := range protos {
+		fmt.Printf("protocols: %s\n", p)
+	}
 	issues := 0
 	fl := append(r.Flows[:0:0], r.Flows...)
 	sort.SliceStable(fl, func(i, j int) bool { return tcpIssues(fl[i]) > tcpIssues(fl[j]) })

@@ -7,7 +7,8 @@
 //	go run ./internal/tools/pcapbench -file big.pcap       # measure an existing capture
 //
 // The synthetic capture is deterministic (fixed seed, no download): about
-// 100k TCP and UDP flows with handshakes, data, retransmissions and closes.
+// 100k TCP and UDP flows between 2000 clients and 4000 servers, with
+// handshakes, data, retransmissions and closes.
 package main
 
 import (
@@ -230,7 +231,8 @@ func synthesize(path string, size int64, nflows int) (uint64, error) {
 	conns := make([]conn, nflows)
 	for i := range conns {
 		c := &conns[i]
-		c.cip = [4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}
+		h := i % 2000 // 2000 client hosts, as in an enterprise capture
+		c.cip = [4]byte{10, 1, byte(h >> 8), byte(h)}
 		c.sip = [4]byte{172, 16, byte(rng.IntN(16)), byte(1 + rng.IntN(250))}
 		c.cp = uint16(1024 + rng.IntN(60000))
 		c.sp = []uint16{80, 443, 53, 22, 8080, 25}[rng.IntN(6)]
