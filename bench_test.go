@@ -39,12 +39,12 @@ func BenchmarkFlowUpdate(b *testing.B) {
 	}
 }
 
-// BenchmarkAnalyzeFile runs the whole pass on the largest capture at hand:
-// the synthetic benchmark capture when generated (see README), else a
-// shared or testdata capture.
+// BenchmarkAnalyzeFile runs the whole pass, every analyzer, on a web
+// browsing capture (shared corpus) or a testdata capture. Large-capture
+// rates come from internal/tools/pcapbench.
 func BenchmarkAnalyzeFile(b *testing.B) {
 	var path string
-	for _, p := range []string{"testdata/bench/synthetic.pcap", filepath.Join("..", "shared", "pcaps", "http-bro-org.pcap"), "testdata/http_curl_local.pcap"} {
+	for _, p := range []string{filepath.Join("..", "shared", "pcaps", "http-bro-org.pcap"), "testdata/http_curl_local.pcap"} {
 		if _, err := os.Stat(p); err == nil {
 			path = p
 			break
