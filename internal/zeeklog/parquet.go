@@ -11,34 +11,34 @@ import (
 
 // FlowRow is a row of flows.parquet.
 type FlowRow struct {
-	File         string    `parquet:"file"`
-	UID          string    `parquet:"uid"`
-	FlowID       uint64    `parquet:"flow_id"`
-	Proto        string    `parquet:"proto"`
-	SrcAddr      string    `parquet:"src_addr"`
-	SrcPort      int32     `parquet:"src_port"`
-	DstAddr      string    `parquet:"dst_addr"`
-	DstPort      int32     `parquet:"dst_port"`
-	App          string    `parquet:"app,optional"`
-	First        time.Time `parquet:"first,timestamp(microsecond)"`
-	Last         time.Time `parquet:"last,timestamp(microsecond)"`
-	DurationS    float64   `parquet:"duration_s"`
-	FirstFrame   uint64    `parquet:"first_frame"`
-	LastFrame    uint64    `parquet:"last_frame"`
-	Packets      uint64    `parquet:"packets"`
-	Bytes        uint64    `parquet:"bytes"`
-	PacketsOut   uint64    `parquet:"packets_out"`
-	BytesOut     uint64    `parquet:"bytes_out"`
-	PayloadOut   uint64    `parquet:"payload_bytes_out"`
-	PacketsIn    uint64    `parquet:"packets_in"`
-	BytesIn      uint64    `parquet:"bytes_in"`
-	PayloadIn    uint64    `parquet:"payload_bytes_in"`
-	ConnState    string    `parquet:"conn_state,optional"`
-	History      string    `parquet:"history,optional"`
-	RTTms        float64   `parquet:"rtt_ms"`
-	Retransmits  int64     `parquet:"retransmissions"`
-	VLAN         int32     `parquet:"vlan"`
-	Names        []string  `parquet:"names,list"`
+	File        string    `parquet:"file"`
+	UID         string    `parquet:"uid"`
+	FlowID      uint64    `parquet:"flow_id"`
+	Proto       string    `parquet:"proto"`
+	SrcAddr     string    `parquet:"src_addr"`
+	SrcPort     int32     `parquet:"src_port"`
+	DstAddr     string    `parquet:"dst_addr"`
+	DstPort     int32     `parquet:"dst_port"`
+	App         string    `parquet:"app,optional"`
+	First       time.Time `parquet:"first,timestamp(microsecond)"`
+	Last        time.Time `parquet:"last,timestamp(microsecond)"`
+	DurationS   float64   `parquet:"duration_s"`
+	FirstFrame  uint64    `parquet:"first_frame"`
+	LastFrame   uint64    `parquet:"last_frame"`
+	Packets     uint64    `parquet:"packets"`
+	Bytes       uint64    `parquet:"bytes"`
+	PacketsOut  uint64    `parquet:"packets_out"`
+	BytesOut    uint64    `parquet:"bytes_out"`
+	PayloadOut  uint64    `parquet:"payload_bytes_out"`
+	PacketsIn   uint64    `parquet:"packets_in"`
+	BytesIn     uint64    `parquet:"bytes_in"`
+	PayloadIn   uint64    `parquet:"payload_bytes_in"`
+	ConnState   string    `parquet:"conn_state,optional"`
+	History     string    `parquet:"history,optional"`
+	RTTms       float64   `parquet:"rtt_ms"`
+	Retransmits int64     `parquet:"retransmissions"`
+	VLAN        int32     `parquet:"vlan"`
+	Names       []string  `parquet:"names,list"`
 }
 
 // DNSRow is a row of dns.parquet (one query with its response).
@@ -149,7 +149,6 @@ func nz[T any](s []T) []T {
 	}
 	return s
 }
-
 
 // Rows returns the Parquet rows of in (also used by tests).
 func Rows(in *Input) (fl []FlowRow, dn []DNSRow, tl []TLSRow, ht []HTTPRow, fi []FindingRow) {
