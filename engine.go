@@ -126,9 +126,14 @@ func (e *engine) run(ctx context.Context, r *Reader) (*Report, error) {
 	var ctxErr error
 	var n uint64
 	for {
-		if n&4095 == 4095 && ctx.Err() != nil {
-			ctxErr = ctx.Err()
-			break
+		if n&4095 == 4095 {
+			if ctx.Err() != nil {
+				ctxErr = ctx.Err()
+				break
+			}
+			if e.opts.Progress != nil {
+				e.opts.Progress(r.bytesRead(), r.size)
+			}
 		}
 		rec, err := cf.Next()
 		if err != nil {
@@ -149,6 +154,9 @@ func (e *engine) run(ctx context.Context, r *Reader) (*Report, error) {
 		e.observe(&e.pkt)
 	}
 	e.finish(cf, r, rep)
+	if e.opts.Progress != nil {
+		e.opts.Progress(r.bytesRead(), r.size)
+	}
 	return rep, ctxErr
 }
 

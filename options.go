@@ -52,6 +52,13 @@ type Options struct {
 	// TLS configures the TLS/QUIC analyzer (session cap, known-bad JA3).
 	TLS tlsx.Config
 
+	// Progress, when set, is called every 4096 packets and once at the end
+	// with the bytes of the file read so far and its size (0 for
+	// NewReader; compressed bytes for a gzip capture). It runs on the
+	// reading goroutine: keep it cheap. AnalyzeCorpus calls it with the
+	// totals over all files, from several goroutines, serialised.
+	Progress func(done, total int64)
+
 	// RevealSecrets shows cleartext credentials unmasked in findings.
 	RevealSecrets bool
 

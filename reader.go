@@ -15,6 +15,20 @@ type Reader struct {
 	closer io.Closer
 	cf     *capfile.Reader
 	used   bool
+	read   *countReader
+}
+
+// countReader counts the bytes read from the file (compressed bytes for a
+// gzip capture), for Options.Progress.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // Open opens a capture file. The format (pcap, nanosecond pcap, pcapng, any
@@ -34,12 +48,13 @@ func Open(path string) (*Reader, error) {
 		f.Close()
 		return nil, &os.PathError{Op: "open", Path: path, Err: errIsDir}
 	}
-	cf, err := capfile.NewReader(f)
+	cr := &countReader{r: f}
+	cf, err := capfile.NewReader(cr)
 	if err != nil {
 		f.Close()
 		return nil, readError(path, err)
 	}
-	return &Reader{name: path, size: st.Size(), closer: f, cf: cf}, nil
+	return &Reader{name: path, size: st.Size(), closer: f, cf: cf, read: cr}, nil
 }
 
 type dirError struct{}
@@ -50,11 +65,12 @@ var errIsDir error = dirError{}
 
 // NewReader reads a capture from r (the format is sniffed as by [Open]).
 func NewReader(r io.Reader) (*Reader, error) {
-	cf, err := capfile.NewReader(r)
+	cr := &countReader{r: r}
+	cf, err := capfile.NewReader(cr)
 	if err != nil {
 		return nil, readError("", err)
 	}
-	return &Reader{cf: cf}, nil
+	return &Reader{cf: cf, read: cr}, nil
 }
 
 // Name returns the file name given to Open, or "" for NewReader.
@@ -62,6 +78,14 @@ func (r *Reader) Name() string { return r.name }
 
 // Size returns the file size in bytes (0 for NewReader).
 func (r *Reader) Size() int64 { return r.size }
+
+// bytesRead returns how many bytes of the file were read so far.
+func (r *Reader) bytesRead() int64 {
+	if r.read == nil {
+		return 0
+	}
+	return r.read.n
+}
 
 // Close closes the file opened by Open; it is a no-op for NewReader.
 func (r *Reader) Close() error {

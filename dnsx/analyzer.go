@@ -65,6 +65,7 @@ type Analyzer struct {
 	tcp         map[*flows.Flow]*tcpState
 	edns        ednsState
 	rtt         []time.Duration
+	txs         []Transaction
 
 	retries, tcRetries, truncated, unmatched uint64
 	tcpGaps, tcpOverflow                     uint64
@@ -96,6 +97,7 @@ type pendingQuery struct {
 	t       time.Time
 	frame   uint64
 	retries int
+	tx      int // index in Analyzer.txs, -1 when not recorded
 }
 
 type tcKey struct {
@@ -438,13 +440,15 @@ func (a *Analyzer) query(p *flows.Packet, m *dns.Msg, b []byte, overTCP bool) {
 		a.retries++
 		pq.retries++
 		pq.t, pq.frame = p.Time, p.Frame
+		pq.tx = a.record(p, m, b, overTCP, false)
 		if ch != nil {
 			ch.retries++
 		}
 	} else if len(a.pending) < a.cfg.MaxPending {
-		a.pending[pk] = &pendingQuery{t: p.Time, frame: p.Frame}
+		a.pending[pk] = &pendingQuery{t: p.Time, frame: p.Frame, tx: a.record(p, m, b, overTCP, false)}
 	} else {
 		a.lim.PendingDropped++
+		a.record(p, m, b, overTCP, false)
 	}
 	if ch != nil && ni.score >= a.cfg.DGANXNameScore {
 		a.addHit(ch, lname, ni.score, p, false)
@@ -497,6 +501,7 @@ func (a *Analyzer) response(p *flows.Packet, m *dns.Msg, b []byte, rcode uint8, 
 	}
 	if len(m.Question) == 0 {
 		a.unmatched++
+		a.answer(a.record(p, m, b, overTCP, true), p, m, b, rcode, -1)
 		return
 	}
 	q := &m.Question[0]
@@ -516,9 +521,11 @@ func (a *Analyzer) response(p *flows.Packet, m *dns.Msg, b []byte, rcode uint8, 
 			sh.rttN++
 			sh.rttMax = max(sh.rttMax, d)
 		}
+		a.answer(pq.tx, p, m, b, rcode, d)
 		delete(a.pending, pk)
 	} else {
 		a.unmatched++
+		a.answer(a.record(p, m, b, overTCP, true), p, m, b, rcode, -1)
 	}
 	if ch != nil && (rcode == dns.RcodeNameError || ni.score >= a.cfg.DGANXNameScore) {
 		a.addHit(ch, lname, ni.score, p, rcode == dns.RcodeNameError)

@@ -37,6 +37,9 @@ type Config struct {
 	// MaxRTTSamples caps the response times kept for percentiles. Zero
 	// means 100000.
 	MaxRTTSamples int
+	// Transactions keeps up to this many per-query records in
+	// Stats.Transactions (Zeek's dns.log needs them). Zero keeps none.
+	Transactions int
 	// MaxHitsPerClient caps the suspicious names remembered per client for
 	// the DGA and NXDOMAIN detectors. Zero means 2048.
 	MaxHitsPerClient int

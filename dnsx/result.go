@@ -48,6 +48,9 @@ type Stats struct {
 	LLMNR    *Counts      `json:"llmnr,omitempty"`
 	TCP      TCPStats     `json:"tcp"`
 	Limits   LimitStats   `json:"limits"`
+	// Transactions are the unicast queries with their responses, kept
+	// only when Config.Transactions is set (Zeek's dns.log rows).
+	Transactions []Transaction `json:"transactions,omitempty"`
 
 	clientNames map[clientAddr][]string
 	addrNames   map[netip.Addr][]string
@@ -160,6 +163,8 @@ type LimitStats struct {
 	AddrNamesDropped uint64 `json:"addr_names_dropped"`
 	TCPFlowsDropped  uint64 `json:"tcp_flows_dropped"`
 	HitsDropped      uint64 `json:"hits_dropped"`
+	// TransactionsDropped counts queries past Config.Transactions.
+	TransactionsDropped uint64 `json:"transactions_dropped,omitempty"`
 }
 
 func typeName(t uint16) string {
@@ -264,6 +269,7 @@ func (a *Analyzer) Finish() (*Stats, []attack.Finding) {
 		addrNames:          a.addrNames,
 		Answers:            []Answer{},
 		Resolved:           []Resolution{},
+		Transactions:       a.txs,
 	}
 	if c := &a.counts[KindMDNS]; c.messages > 0 || c.malformed > 0 {
 		r := c.result(a.cfg.TopN)

@@ -1,9 +1,12 @@
 // Command analyze runs pcapai on capture files and prints a short summary
 // (capture, top talkers, top flows, TCP issues, findings) or, with -json,
-// the full Report.
+// the full Report. A directory argument analyzes every capture below it as
+// one corpus (pcapai.AnalyzeCorpus), with a progress line on stderr when
+// stderr is a terminal.
 //
 //	go run ./examples/analyze testdata/http_curl_local.pcap
 //	go run ./examples/analyze -json capture.pcapng > report.json
+//	go run ./examples/analyze ../shared/pcaps
 package main
 
 import (
@@ -15,6 +18,8 @@ import (
 	"os/signal"
 	"sort"
 	"time"
+
+	"github.com/pcapai/pcapai/attack"
 
 	"github.com/pcapai/pcapai"
 	"github.com/pcapai/pcapai/flows"
@@ -36,6 +41,11 @@ func main() {
 	defer stop()
 
 	opts := pcapai.Options{MaxPackets: *maxPackets}
+	for _, a := range flag.Args() {
+		if st, err := os.Stat(a); err == nil && st.IsDir() {
+			os.Exit(corpus(ctx, flag.Args(), opts, *asJSON))
+		}
+	}
 	results := pcapai.AnalyzeFiles(ctx, flag.Args(), opts)
 	status := 0
 	for _, res := range results {
@@ -146,4 +156,67 @@ func tcpIssues(f *flows.Flow) int {
 		return 0
 	}
 	return t.Retransmissions + t.DupAcks + t.ZeroWindows + t.OutOfOrder + t.LostSegments
+}
+
+func corpus(ctx context.Context, paths []string, opts pcapai.Options, asJSON bool) int {
+	if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		start := time.Now()
+		var last time.Time
+		opts.Progress = func(done, total int64) {
+			if now := time.Now(); now.Sub(last) >= 200*time.Millisecond || done == total {
+				last = now
+				pct := 100.0
+				if total > 0 {
+					pct = 100 * float64(done) / float64(total)
+				}
+				fmt.Fprintf(os.Stderr, "\r%5.1f%%  %d / %d MB  %.0f MB/s ", pct, done>>20, total>>20, float64(done)/(1<<20)/max(now.Sub(start).Seconds(), 1e-3))
+			}
+		}
+		defer fmt.Fprintln(os.Stderr)
+	}
+	cr, err := pcapai.AnalyzeCorpus(ctx, paths, opts)
+	if cr == nil {
+		fmt.Fprintf(os.Stderr, "analyze: %v\n", err)
+		return 1
+	}
+	if asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(cr)
+	} else {
+		t := cr.Totals
+		fmt.Printf("== corpus: %d files (%d failed), %d MB, %d packets, %d flows, %d findings, %d hosts, %.2f s\n",
+			t.Files, t.Failed, t.FileSize>>20, t.Packets, t.Flows, t.Findings, cr.HostsTotal, t.ElapsedS)
+		for _, f := range cr.Files {
+			e := ""
+			if f.Error != "" {
+				e = "  error: " + f.Error
+			}
+			fmt.Printf("  %-50s %8d pkts %6d flows %4d findings%s\n", f.Path, f.Packets, f.Flows, f.Findings, e)
+		}
+		fmt.Println("findings by severity:")
+		bySev := map[attack.Severity]int{}
+		for _, f := range cr.Findings {
+			bySev[f.Severity]++
+		}
+		for s := attack.Critical; ; s-- {
+			if bySev[s] > 0 {
+				fmt.Printf("  %-8s %d\n", s, bySev[s])
+			}
+			if s == 0 {
+				break
+			}
+		}
+		for i, f := range cr.Findings {
+			if i == 10 {
+				break
+			}
+			fmt.Printf("  [%s] %s  (%s)\n", f.Severity, f.Summary, f.Evidence.File)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "analyze: %v\n", err)
+		return 1
+	}
+	return 0
 }
