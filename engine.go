@@ -88,30 +88,6 @@ func firstLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// Analyze reads the capture once and returns its Report. It honours ctx
-// (checked every few thousand packets) and returns the partial Report with
-// ctx's error when cancelled. A read error after the first record is not
-// an error of Analyze: the Report covers the records before it and carries
-// a warning (and Capture.Truncated).
-func Analyze(ctx context.Context, r *Reader, opts Options) (*Report, error) {
-	e, err := newEngine(opts)
-	if err != nil {
-		return nil, err
-	}
-	return e.run(ctx, r)
-}
-
-// Flows reads the capture once and returns only its flow table, in order of
-// first packet.
-func Flows(ctx context.Context, r *Reader, opts Options) ([]*flows.Flow, error) {
-	opts.Modules = []string{"flows"}
-	rep, err := Analyze(ctx, r, opts)
-	if rep == nil {
-		return nil, err
-	}
-	return rep.Flows, err
-}
-
 func (e *engine) run(ctx context.Context, r *Reader) (*Report, error) {
 	if r == nil || r.cf == nil {
 		return nil, errors.New("pcapai: nil Reader")

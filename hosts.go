@@ -1,7 +1,6 @@
 package pcapai
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -341,15 +340,4 @@ func flowEv(f *flows.Flow, firstOnly bool) attack.Evidence {
 	}
 	fr := slices.Compact([]uint64{f.FirstFrame, f.LastFrame})
 	return attack.Evidence{Frames: fr, FramesTotal: int(f.Packets), Flows: []attack.FlowRef{flowRef(f)}, DisplayFilter: f.DisplayFilter()}
-}
-
-// MapATTACK reads the capture once with every module and returns the
-// ATT&CK matrix of its findings (as Report.Attack). Use attack.Map on a
-// Report's Findings to rebuild it after filtering.
-func MapATTACK(ctx context.Context, r *Reader, opts Options) (attack.Matrix, error) {
-	rep, err := Analyze(ctx, r, opts)
-	if rep == nil {
-		return attack.Matrix{}, err
-	}
-	return rep.Attack, err
 }

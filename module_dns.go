@@ -1,8 +1,6 @@
 package pcapai
 
 import (
-	"context"
-
 	"github.com/pcapai/pcapai/dnsx"
 	"github.com/pcapai/pcapai/flows"
 )
@@ -24,15 +22,4 @@ func (m *dnsModule) finish(e *engine, r *Report) {
 		}
 	}
 	r.Findings = append(r.Findings, fs...)
-}
-
-// DNSStats reads the capture once with only the DNS analyzer and returns
-// its DNS view (nil findings: run [Analyze] for those).
-func DNSStats(ctx context.Context, r *Reader, opts Options) (*dnsx.Stats, error) {
-	opts.Modules = []string{ModDNS}
-	rep, err := Analyze(ctx, r, opts)
-	if rep == nil {
-		return nil, err
-	}
-	return rep.DNS, err
 }

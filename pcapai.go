@@ -1,10 +1,15 @@
 package pcapai
 
 import (
+	"context"
 	"io"
 	"os"
 
+	"github.com/pcapai/pcapai/attack"
+	"github.com/pcapai/pcapai/dnsx"
+	"github.com/pcapai/pcapai/flows"
 	"github.com/pcapai/pcapai/internal/capfile"
+	"github.com/pcapai/pcapai/tlsx"
 )
 
 // Reader is an open capture. A Reader is read once: [Analyze] and the other
@@ -95,4 +100,62 @@ func (r *Reader) Close() error {
 	c := r.closer
 	r.closer = nil
 	return c.Close()
+}
+
+// Analyze reads the capture once and returns its Report. It honours ctx
+// (checked every few thousand packets) and returns the partial Report with
+// ctx's error when cancelled. A read error after the first record is not
+// an error of Analyze: the Report covers the records before it and carries
+// a warning (and Capture.Truncated).
+func Analyze(ctx context.Context, r *Reader, opts Options) (*Report, error) {
+	e, err := newEngine(opts)
+	if err != nil {
+		return nil, err
+	}
+	return e.run(ctx, r)
+}
+
+// Flows reads the capture once and returns only its flow table, in order of
+// first packet.
+func Flows(ctx context.Context, r *Reader, opts Options) ([]*flows.Flow, error) {
+	opts.Modules = []string{"flows"}
+	rep, err := Analyze(ctx, r, opts)
+	if rep == nil {
+		return nil, err
+	}
+	return rep.Flows, err
+}
+
+// DNSStats reads the capture once with only the DNS analyzer and returns
+// its DNS view (nil findings: run [Analyze] for those).
+func DNSStats(ctx context.Context, r *Reader, opts Options) (*dnsx.Stats, error) {
+	opts.Modules = []string{ModDNS}
+	rep, err := Analyze(ctx, r, opts)
+	if rep == nil {
+		return nil, err
+	}
+	return rep.DNS, err
+}
+
+// TLSChains reads the capture once with the TLS analyzer alone and returns
+// every distinct certificate chain presented in a TLS ≤ 1.2 handshake, with
+// the sessions that presented it, in order of first use.
+func TLSChains(ctx context.Context, r *Reader, opts Options) ([]tlsx.Chain, error) {
+	opts.Modules = []string{ModTLS}
+	rep, err := Analyze(ctx, r, opts)
+	if rep == nil || rep.TLS == nil {
+		return nil, err
+	}
+	return rep.TLS.Chains, err
+}
+
+// MapATTACK reads the capture once with every module and returns the
+// ATT&CK matrix of its findings (as Report.Attack). Use attack.Map on a
+// Report's Findings to rebuild it after filtering.
+func MapATTACK(ctx context.Context, r *Reader, opts Options) (attack.Matrix, error) {
+	rep, err := Analyze(ctx, r, opts)
+	if rep == nil {
+		return attack.Matrix{}, err
+	}
+	return rep.Attack, err
 }
