@@ -15,14 +15,21 @@ import (
 // and does not depend on the number of workers.
 func TestAnalyzeCorpus(t *testing.T) {
 	dir := pcaptest.TestdataDir()
-	files, err := CaptureFiles([]string{dir})
+	// The recorded captures at the top of testdata/ (not testdata/bench/,
+	// where pcapbench leaves its large synthetic capture).
+	var top []string
+	for _, pat := range []string{"*.pcap", "*.pcapng", "*.gz"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		top = append(top, m...)
+	}
+	files, err := CaptureFiles(top)
 	if err != nil || len(files) < 10 {
 		t.Fatalf("CaptureFiles: %d files, %v", len(files), err)
 	}
 	var last, total int64
 	calls := 0
 	opts := Options{Progress: func(d, tt int64) { last, total = d, tt; calls++ }}
-	cr, err := AnalyzeCorpus(context.Background(), []string{dir}, opts)
+	cr, err := AnalyzeCorpus(context.Background(), top, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +53,7 @@ func TestAnalyzeCorpus(t *testing.T) {
 		}
 	}
 	prev := runtime.GOMAXPROCS(1)
-	one, err := AnalyzeCorpus(context.Background(), []string{dir}, Options{})
+	one, err := AnalyzeCorpus(context.Background(), top, Options{})
 	runtime.GOMAXPROCS(prev)
 	if err != nil {
 		t.Fatal(err)

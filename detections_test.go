@@ -71,28 +71,6 @@ func hasTech(f attack.Finding, id string) bool {
 	return false
 }
 
-// tsharkFrames returns the frames tshark selects with filter, or skips when
-// tshark is not installed.
-func tsharkFrames(t *testing.T, file, filter string) []uint64 {
-	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not installed")
-	}
-	out, err := exec.Command("tshark", "-r", file, "-Y", filter, "-T", "fields", "-e", "frame.number").Output()
-	if err != nil {
-		t.Fatalf("tshark -Y %q: %v", filter, err)
-	}
-	var fr []uint64
-	for _, l := range strings.Fields(string(out)) {
-		n, err := strconv.ParseUint(l, 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr = append(fr, n)
-	}
-	return fr
-}
-
 // checkEvidence checks a finding's evidence against tshark: the display
 // filter selects every evidence frame, and as many frames as FramesTotal
 // (a frame-number filter names exactly the kept frames).
@@ -106,7 +84,7 @@ func checkEvidence(t *testing.T, file string, f attack.Finding) {
 		t.Errorf("%s: no display filter", f.Kind)
 		return
 	}
-	got := tsharkFrames(t, file, ev.DisplayFilter)
+	got := pcaptest.TsharkFrames(t, file, ev.DisplayFilter)
 	for _, fr := range ev.Frames {
 		if _, ok := slices.BinarySearch(got, fr); !ok {
 			t.Errorf("%s %q: evidence frame %d not selected by tshark -Y %q", f.Kind, f.Summary, fr, ev.DisplayFilter)
@@ -178,7 +156,7 @@ func TestBeaconRecording(t *testing.T) {
 		t.Errorf("techniques: tcp %v udp %v", tcp.Techniques, udp.Techniques)
 	}
 	// The connection starts are exactly the SYNs tshark sees to port 8000.
-	syns := tsharkFrames(t, file, "ip.dst==198.51.100.7 && tcp.dstport==8000 && tcp.flags==0x002")
+	syns := pcaptest.TsharkFrames(t, file, "ip.dst==198.51.100.7 && tcp.dstport==8000 && tcp.flags==0x002")
 	if !slices.Equal(syns, tcp.Evidence.Frames) {
 		t.Errorf("tcp beacon frames %v; tshark SYNs %v", tcp.Evidence.Frames, syns)
 	}

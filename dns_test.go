@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -197,24 +195,15 @@ func TestDNSFindingsShared(t *testing.T) {
 	}
 }
 
-// checkFilter runs tshark with the finding's display filter and compares
-// the frames it selects with the evidence frames.
+// checkFilter compares the frames tshark selects with the finding's display
+// filter with the evidence frames.
 func checkFilter(t *testing.T, file, filter string, frames []uint64) {
 	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
+	if !pcaptest.HaveTshark() {
 		t.Log("tshark not installed; display filter not checked")
 		return
 	}
-	out, err := exec.Command("tshark", "-r", file, "-Y", filter, "-T", "fields", "-e", "frame.number").Output()
-	if err != nil {
-		t.Fatalf("tshark -Y %q: %v", filter, err)
-	}
-	var got []uint64
-	for _, l := range strings.Fields(string(out)) {
-		n, _ := strconv.ParseUint(l, 10, 64)
-		got = append(got, n)
-	}
-	if !slices.Equal(got, frames) {
+	if got := pcaptest.TsharkFrames(t, file, filter); !slices.Equal(got, frames) {
 		t.Errorf("tshark -Y %q selects %v; evidence frames %v", filter, got, frames)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/pcaptest"
 )
 
 func filterFile(t *testing.T, file string, f Filter) *FilterResult {
@@ -43,7 +44,7 @@ func TestFilterPacketsAgainstTshark(t *testing.T) {
 		{"frame range", beaconFile, "frame.number>=100 && frame.number<=200 && ip.addr==198.51.100.8", Filter{FirstFrame: 100, LastFrame: 200, Hosts: hostsOf1("198.51.100.8")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			want := tsharkFrames(t, tc.file, tc.tshark)
+			want := pcaptest.TsharkFrames(t, tc.file, tc.tshark)
 			res := filterFile(t, tc.file, tc.f)
 			if int(res.Matched) != len(want) {
 				t.Fatalf("matched %d; tshark -Y %q selects %d", res.Matched, tc.tshark, len(want))

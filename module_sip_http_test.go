@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pcapai/pcapai/attack"
@@ -189,40 +188,17 @@ func TestSMTPAuthLogin(t *testing.T) {
 	}
 }
 
-var (
-	tsharkMu   sync.Mutex
-	tsharkMemo = map[string][]byte{}
-)
-
-// checkFilter runs tshark with the evidence's display filter and checks
-// that it selects the evidence frames (skipped without tshark).
+// checkFilter checks that the evidence's display filter selects the
+// evidence frames in tshark (skipped without tshark).
 func checkFilter(t *testing.T, path string, ev attack.Evidence) {
 	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
+	if !pcaptest.HaveTshark() {
 		return
 	}
-	key := path + "\x00" + ev.DisplayFilter
-	tsharkMu.Lock()
-	out, ok := tsharkMemo[key]
-	tsharkMu.Unlock()
-	if !ok {
-		var err error
-		out, err = exec.Command("tshark", "-r", path, "-Y", ev.DisplayFilter, "-T", "fields", "-e", "frame.number").Output()
-		if err != nil {
-			t.Fatalf("tshark -Y %q: %v", ev.DisplayFilter, err)
-		}
-		tsharkMu.Lock()
-		tsharkMemo[key] = out
-		tsharkMu.Unlock()
-	}
-	got := map[uint64]bool{}
-	for _, l := range strings.Fields(string(out)) {
-		n, _ := strconv.ParseUint(l, 10, 64)
-		got[n] = true
-	}
+	got := pcaptest.TsharkFrames(t, path, ev.DisplayFilter)
 	for _, f := range ev.Frames {
-		if !got[f] {
-			t.Errorf("filter %q does not select frame %d (tshark: %v)", ev.DisplayFilter, f, strings.Fields(string(out)))
+		if !slices.Contains(got, f) {
+			t.Errorf("filter %q does not select frame %d (tshark: %v)", ev.DisplayFilter, f, got)
 		}
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/pcapai/pcapai/attack"
@@ -13,22 +11,12 @@ import (
 	"github.com/pcapai/pcapai/tlsx"
 )
 
-// tlsTsharkFrames returns the frames tshark selects with a display filter.
+// tlsTsharkFrames returns the frames tshark selects, with out-of-order
+// TCP reassembly on (the reordered recording needs it to see the
+// handshake).
 func tlsTsharkFrames(t *testing.T, file, filter string) []uint64 {
 	t.Helper()
-	out, err := exec.Command("tshark", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", file, "-Y", filter, "-T", "fields", "-e", "frame.number").Output()
-	if err != nil {
-		t.Fatalf("tshark -Y %q: %v", filter, err)
-	}
-	var fr []uint64
-	for _, l := range strings.Fields(string(out)) {
-		n, err := strconv.ParseUint(l, 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr = append(fr, n)
-	}
-	return fr
+	return pcaptest.TsharkFrames(t, file, filter, "tcp.reassemble_out_of_order:TRUE")
 }
 
 // TestTLSEvidenceTshark checks that every tlsx finding's display filter
