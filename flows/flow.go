@@ -33,6 +33,7 @@ type Flow struct {
 	Rev        DirStats       `json:"rev"` // responder → initiator
 	VLAN       uint16         `json:"vlan,omitempty"`
 	Tunnel     Encap          `json:"tunnel,omitzero"` // innermost encapsulation the flow was seen in
+	keyRev     bool           // the initiator is the key's B endpoint
 	// App is the application protocol an analyzer recognised on the flow
 	// ("dns", "tls", "http", …); empty when none did.
 	App string `json:"app,omitempty"`
@@ -42,14 +43,14 @@ type Flow struct {
 	// TCP is set for TCP flows.
 	*TCPStats
 
-	key     Key
-	keyRev  bool // the initiator is the key's B endpoint
-	tcp     *tcpState
-	pending bool // a SYN after the flow ended; see Table
+	tcp *tcpState
 }
 
 // Key returns the flow's canonical key.
-func (f *Flow) Key() Key { return f.key }
+func (f *Flow) Key() Key {
+	k, _ := MakeKey(f.Proto, f.Src, f.Dst)
+	return k
+}
 
 // Duration returns Last − First.
 func (f *Flow) Duration() time.Duration { return f.Last.Sub(f.First) }

@@ -136,7 +136,7 @@ func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p
 	} else {
 		f = &Flow{}
 	}
-	f.ID, f.Proto, f.Src, f.Dst, f.First, f.FirstFrame, f.key, f.keyRev = t.nextID, proto, src, dst, p.Time, p.Frame, k, rev
+	f.ID, f.Proto, f.Src, f.Dst, f.First, f.FirstFrame, f.keyRev = t.nextID, proto, src, dst, p.Time, p.Frame, rev
 	d := FromInitiator
 	if inner && proto == TCP && p.L4 && p.Flags&(SYN|ACK) == SYN|ACK {
 		// The first packet seen is the responder's SYN+ACK.

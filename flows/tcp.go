@@ -8,11 +8,11 @@ type seqInfo struct {
 	baseSeq        uint32
 	nextSet        bool
 	nextSeq        uint32
-	nextSeqTime    time.Time
+	nextSeqTime    int64 // Unix ns
 	maxToBeAckedOK bool
 	maxToBeAcked   uint32
 	lastAck        uint32
-	lastAckTime    time.Time
+	lastAckTime    int64 // Unix ns
 	window         uint16
 	windowSet      bool
 	winScale       int8 // -1 unknown
@@ -27,10 +27,11 @@ type seqInfo struct {
 
 type tcpState struct {
 	dir       [2]seqInfo // by Dir
-	synTime   time.Time  // first SYN (initiator)
+	synTime   int64      // first SYN (initiator), Unix ns; 0 if none
 	synAck    bool       // SYN+ACK seen from the responder
 	rttDone   bool
-	hist      []byte
+	hist      [16]byte // Zeek history: each letter once per direction, so 16 at most
+	nhist     uint8
 	histDirty bool
 }
 
@@ -66,7 +67,10 @@ func (t *tcpState) addHistory(d Dir, bit uint16) {
 	if d == FromInitiator {
 		c -= 'a' - 'A'
 	}
-	t.hist = append(t.hist, c)
+	if int(t.nhist) < len(t.hist) {
+		t.hist[t.nhist] = c
+		t.nhist++
+	}
 	t.histDirty = true
 }
 
@@ -75,6 +79,7 @@ func (t *tcpState) addHistory(d Dir, bit uint16) {
 func (f *Flow) analyze(p *Packet, d Dir) TCPAnalysis {
 	t := f.tcp
 	fwd, rev := &t.dir[d], &t.dir[d^1]
+	now := p.Time.UnixNano()
 	seq, ack, flags, win := p.Seq, p.Ack, p.Flags, p.Window
 	seglen := uint32(len(p.Payload))
 	if p.IPLen > 0 {
@@ -98,8 +103,8 @@ func (f *Flow) analyze(p *Packet, d Dir) TCPAnalysis {
 	}
 	if flags&SYN != 0 {
 		if flags&ACK == 0 {
-			if t.synTime.IsZero() {
-				t.synTime = p.Time
+			if t.synTime == 0 {
+				t.synTime = now
 			}
 		} else {
 			t.synAck = true
@@ -169,14 +174,14 @@ finishedFwd:
 		switch {
 		case seglen > 0 && rev.lastAck != 0 && leSeq(seq+seglen, rev.lastAck):
 			ta |= TASpuriousRetransmission
-		case rev.dupAckNum >= 2 && rev.lastAck == seq && p.Time.Sub(rev.lastAckTime) < 20*time.Millisecond:
+		case rev.dupAckNum >= 2 && rev.lastAck == seq && now-rev.lastAckTime < int64(20*time.Millisecond):
 			ta |= TAFastRetransmission
 		default:
 			thres := 3 * time.Millisecond
 			if f.TCPStats.RTTms > 0 {
 				thres = time.Duration(f.TCPStats.RTTms * float64(time.Millisecond))
 			}
-			if p.Time.Sub(fwd.nextSeqTime) < thres && fwd.nextSeq != seq+seglen {
+			if now-fwd.nextSeqTime < int64(thres) && fwd.nextSeq != seq+seglen {
 				ta |= TAOutOfOrder
 			} else {
 				ta |= TARetransmission
@@ -190,20 +195,20 @@ finishedFwd:
 			next++
 		}
 		if (!fwd.nextSet || gtSeq(next, fwd.nextSeq)) && ta&TAZeroWindowProbe == 0 {
-			fwd.nextSeq, fwd.nextSet, fwd.nextSeqTime = next, true, p.Time
+			fwd.nextSeq, fwd.nextSet, fwd.nextSeqTime = next, true, now
 		}
 		if (!fwd.maxToBeAckedOK || seq == fwd.maxToBeAcked) && ta&TAZeroWindowProbe == 0 {
 			fwd.maxToBeAcked, fwd.maxToBeAckedOK = fwd.nextSeq, true
 		}
 	}
 	fwd.window, fwd.windowSet = win, true
-	fwd.lastAck, fwd.lastAckTime = ack, p.Time
+	fwd.lastAck, fwd.lastAckTime = ack, now
 	fwd.lastFlags = ta
 
 	// Handshake RTT: SYN → the initiator's ACK after the SYN+ACK.
-	if !t.rttDone && d == FromInitiator && t.synAck && !t.synTime.IsZero() && flags&(SYN|ACK) == ACK {
+	if !t.rttDone && d == FromInitiator && t.synAck && t.synTime != 0 && flags&(SYN|ACK) == ACK {
 		t.rttDone = true
-		f.TCPStats.RTTms = round3(float64(p.Time.Sub(t.synTime)) / float64(time.Millisecond))
+		f.TCPStats.RTTms = round3(float64(now-t.synTime) / float64(time.Millisecond))
 	}
 	return ta
 }
@@ -288,7 +293,7 @@ func (f *Flow) updateTCP(p *Packet, d Dir) {
 	}
 	if t.histDirty {
 		t.histDirty = false
-		s.History = string(t.hist)
+		s.History = string(t.hist[:t.nhist])
 		s.State = t.connState()
 	}
 }

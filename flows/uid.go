@@ -13,7 +13,7 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // and the same in every log line about the flow.
 func (f *Flow) UID() string {
 	var b [16 + 16 + 2 + 2 + 1 + 8]byte
-	k := f.key
+	k := f.Key()
 	copy(b[0:], k.a[:])
 	copy(b[16:], k.b[:])
 	binary.BigEndian.PutUint16(b[32:], k.pa)

@@ -202,9 +202,13 @@ func peakKiB() int64 {
 	return 0
 }
 
-// synthesize writes a deterministic Ethernet pcap of about size bytes with
-// nflows concurrent-ish flows: TCP connections (handshake, data both ways,
-// an occasional retransmission, FIN) and UDP request/response pairs.
+// synthesize writes a deterministic Ethernet pcap of about size bytes:
+// 4096 connections live at a time, interleaved at random, each replaced by
+// a new one (new source port) when it closes, so the capture holds many
+// more flows than are live at once, as real traffic does. The number of
+// rounds per connection is chosen so that the file holds about nflows
+// flows: TCP connections (handshake, data both ways, an occasional
+// retransmission, FIN) and UDP request/response exchanges.
 func synthesize(path string, size int64, nflows int) (uint64, error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -228,7 +232,11 @@ func synthesize(path string, size int64, nflows int) (uint64, error) {
 		stage      int
 		left       int
 	}
-	conns := make([]conn, nflows)
+	const live = 4096
+	// A TCP round moves about 4.9 KB; spread size over nflows flows.
+	rounds := max(1, int(size/int64(nflows)/4900))
+	newLeft := func() int { return 1 + rng.IntN(2*rounds) }
+	conns := make([]conn, live)
 	for i := range conns {
 		c := &conns[i]
 		h := i % 2000 // 2000 client hosts, as in an enterprise capture
@@ -238,7 +246,7 @@ func synthesize(path string, size int64, nflows int) (uint64, error) {
 		c.sp = []uint16{80, 443, 53, 22, 8080, 25}[rng.IntN(6)]
 		c.udp = c.sp == 53
 		c.cseq, c.sseq = rng.Uint32(), rng.Uint32()
-		c.left = 4 + rng.IntN(40)
+		c.left = newLeft()
 	}
 	payload := make([]byte, 1460)
 	for i := range payload {
@@ -293,11 +301,14 @@ func synthesize(path string, size int64, nflows int) (uint64, error) {
 		n++
 	}
 	for written < size {
-		i := rng.IntN(nflows)
+		i := rng.IntN(live)
 		c := &conns[i]
 		if c.udp {
 			emit(c.cip, c.sip, c.cp, c.sp, true, 0, 0, 0, 40)
 			emit(c.sip, c.cip, c.sp, c.cp, true, 0, 0, 0, 120)
+			if c.left--; c.left <= 0 {
+				c.cp, c.left = uint16(1024+rng.IntN(60000)), newLeft()
+			}
 			continue
 		}
 		switch c.stage {
@@ -329,7 +340,7 @@ func synthesize(path string, size int64, nflows int) (uint64, error) {
 			// Next connection on a new source port.
 			c.cp = uint16(1024 + rng.IntN(60000))
 			c.cseq, c.sseq = rng.Uint32(), rng.Uint32()
-			c.stage, c.left = 0, 4+rng.IntN(40)
+			c.stage, c.left = 0, newLeft()
 		}
 	}
 	return n, w.Flush()
