@@ -60,12 +60,16 @@ func (e *engine) add(name string, m module) {
 func (e *engine) observe(p *flows.Packet) {
 	e.table.Observe(p)
 	for i, m := range e.mods {
+		if !p.Wants(i) {
+			continue // the analyzer is done with this flow
+		}
 		if e.opts.noRecover {
 			m.observe(p)
 			continue
 		}
 		e.safeObserve(i, m, p)
 	}
+	p.Wants(-1)
 }
 
 func (e *engine) safeObserve(i int, m module, p *flows.Packet) {

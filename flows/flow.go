@@ -34,6 +34,7 @@ type Flow struct {
 	VLAN       uint16         `json:"vlan,omitempty"`
 	Tunnel     Encap          `json:"tunnel,omitzero"` // innermost encapsulation the flow was seen in
 	keyRev     bool           // the initiator is the key's B endpoint
+	done       uint32         // analyzers (by engine slot) finished with the flow; see Packet.Done
 	// App is the application protocol an analyzer recognised on the flow
 	// ("dns", "tls", "http", …); empty when none did.
 	App string `json:"app,omitempty"`

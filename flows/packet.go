@@ -286,8 +286,9 @@ type Packet struct {
 	// after the first 8 bytes), limited to what was captured.
 	Payload []byte
 
-	l4Len         int // transport length declared by the IP header(s)
-	tcpPayloadLen int // TCP payload length by the IP and TCP headers (may exceed len(Payload))
+	slot          uint8 // 1-based engine slot of the analyzer being called; 0 outside
+	l4Len         int   // transport length declared by the IP header(s)
+	tcpPayloadLen int   // TCP payload length by the IP and TCP headers (may exceed len(Payload))
 
 	// Layers lists the protocol layers decoded, outermost first, for the
 	// protocol hierarchy; NLayers of them are set.
@@ -331,6 +332,36 @@ func isEcho(p Proto, t uint8) bool {
 		return t == 8 || t == 0
 	}
 	return t == 128 || t == 129
+}
+
+// MaxSlots is how many analyzers can use [Packet.Done]; analyzers in later
+// slots see every packet.
+const MaxSlots = 32
+
+// Done tells the engine that the analyzer it is calling needs no more
+// packets of p's flow: the engine skips that analyzer for the flow's later
+// packets (a new flow on the same addresses and ports starts afresh). An
+// analyzer calls it once nothing later in the flow can matter to it (the
+// payload is not its protocol, the handshake is over) and drops its own
+// state for the flow at the same time. Outside the engine, Done does
+// nothing.
+func (p *Packet) Done() {
+	if p.Flow != nil && p.slot > 0 {
+		p.Flow.done |= 1 << (p.slot - 1)
+	}
+}
+
+// Wants reports whether the analyzer in engine slot i (0-based) still
+// wants packets of p's flow, and makes it the analyzer [Packet.Done]
+// refers to. The engine calls it before each analyzer; slot -1 ends the
+// dispatch.
+func (p *Packet) Wants(i int) bool {
+	if i < 0 || i >= MaxSlots {
+		p.slot = 0
+		return true
+	}
+	p.slot = uint8(i + 1)
+	return p.Flow == nil || p.Flow.done&(1<<i) == 0
 }
 
 // SrcAddrPort returns the packet's source address and port.

@@ -168,6 +168,8 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 		a.tcp[f] = t
 	}
 	if t.done {
+		delete(a.tcp, f)
+		p.Done()
 		return
 	}
 	if t.s == nil && p.Flags&(flows.RST|flows.FIN) != 0 && len(p.Payload) == 0 {
@@ -196,6 +198,12 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 	}
 	a.records(t, p)
 	a.checkDone(t)
+	if t.done {
+		// Nothing later in the flow is read (no renegotiation, no
+		// alerts after the handshake): let the engine skip it.
+		delete(a.tcp, f)
+		p.Done()
+	}
 }
 
 // sweepTCP makes room in a full TCP table: it forgets flows whose

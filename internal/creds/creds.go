@@ -220,6 +220,14 @@ func (d *Detector) Observe(p *flows.Packet) {
 		if gap > 0 {
 			c.line[p.Dir] = c.line[p.Dir][:0]
 		}
+		if c.read[p.Dir] == 0 && len(data) > 0 && svc != svcTelnet && !looksText(data) {
+			// FTP, POP3, IMAP and SMTP talk in text lines from the first
+			// byte: a binary start is another protocol on the port.
+			d.conns[p.Flow] = nil
+			d.live--
+			p.Done()
+			return
+		}
 		if c.read[p.Dir] >= d.cfg.MaxScanBytes {
 			data = nil // past the login phase
 		} else if c.read[p.Dir] += len(data); c.read[p.Dir] > d.cfg.MaxScanBytes {
@@ -543,3 +551,19 @@ func protoOf(s string) flows.Proto {
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+// looksText reports whether the first bytes of a stream are text: at most
+// one in sixteen of the first 64 bytes is a control byte other than tab,
+// CR and LF, or a byte over 0x7e (a TLS record or random data fails).
+func looksText(b []byte) bool {
+	if len(b) > 64 {
+		b = b[:64]
+	}
+	bad := 0
+	for _, c := range b {
+		if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c > 0x7e {
+			bad++
+		}
+	}
+	return bad*16 <= len(b)
+}
