@@ -166,3 +166,56 @@ func TestMaxPacketsAndCancel(t *testing.T) {
 		t.Fatalf("cancelled Analyze: err %v, packets %v; want context.Canceled and a partial report", err, rep.Capture.Packets)
 	}
 }
+
+// doneModule counts the packets it sees and is done with a flow after its
+// first packet.
+type doneModule struct{ seen map[uint64]int }
+
+func (m *doneModule) observe(p *flows.Packet) {
+	if p.Flow != nil {
+		m.seen[p.Flow.ID]++
+		p.Done()
+	}
+}
+func (m *doneModule) finish(*engine, *Report) {}
+
+// TestPacketDone: an analyzer that calls Done sees no later packet of that
+// flow, a new flow on the same ports (port reuse) starts afresh, and the
+// analyzers after it still see every packet.
+func TestPacketDone(t *testing.T) {
+	var frames [][]byte
+	for _, isn := range []uint32{100, 900000} {
+		frames = append(frames,
+			pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: isn, Flags: 0x02}),
+			pcaptest.EthTCP(pcaptest.TCPSeg{Src: srv, Dst: cli, Seq: 7, Ack: isn + 1, Flags: 0x12}),
+			pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: isn + 1, Ack: 8, Flags: 0x10}),
+		)
+	}
+	r, err := NewReader(bytes.NewReader(pcaptest.PCAP(1700000000, frames...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := newEngine(Options{noRecover: true, Modules: []string{"flows"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, all := &doneModule{seen: map[uint64]int{}}, &doneModule{seen: map[uint64]int{}}
+	e.add("done", done)
+	e.add("all", countModule{all})
+	if _, err := e.run(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if done.seen[1] != 1 || done.seen[2] != 1 || all.seen[1] != 3 || all.seen[2] != 3 {
+		t.Fatalf("done module saw %v, next module saw %v; want one packet per flow, then three", done.seen, all.seen)
+	}
+}
+
+// countModule sees every packet and never calls Done.
+type countModule struct{ m *doneModule }
+
+func (c countModule) observe(p *flows.Packet) {
+	if p.Flow != nil {
+		c.m.seen[p.Flow.ID]++
+	}
+}
+func (countModule) finish(*engine, *Report) {}
