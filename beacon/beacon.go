@@ -83,7 +83,6 @@ type group struct {
 	events  []event
 	total   int // connections, including those past MaxEvents
 	last    int64
-	lastF   *flows.Flow
 	dropped bool
 }
 

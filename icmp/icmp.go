@@ -242,8 +242,7 @@ type trKey struct {
 
 type trace struct {
 	Traceroute
-	hops   map[netip.Addr]*Hop
-	frames attack.FrameSet
+	hops map[netip.Addr]*Hop
 }
 
 type sweeper struct {

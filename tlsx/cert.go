@@ -2,7 +2,7 @@ package tlsx
 
 import (
 	"bytes"
-	"crypto/dsa" //nolint:staticcheck // reading legacy keys, not using them
+	"crypto/dsa" //lint:ignore SA1019 certificates in old captures carry DSA keys: read their size, never use them
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"

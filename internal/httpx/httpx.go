@@ -191,8 +191,6 @@ type pending struct {
 	method string
 	time   time.Time
 	frame  uint64
-	host   string
-	uri    string
 }
 
 type conn struct {

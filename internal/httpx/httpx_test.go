@@ -11,10 +11,9 @@ import (
 )
 
 type conv struct {
-	fl   *flows.Flow
-	seq  [2]uint32
-	n    uint64
-	pkts []*flows.Packet
+	fl  *flows.Flow
+	seq [2]uint32
+	n   uint64
 }
 
 func (c *conv) seg(d flows.Dir, payload string) *flows.Packet {

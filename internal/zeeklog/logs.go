@@ -90,8 +90,6 @@ func str(s string) any {
 	return s
 }
 
-func count[T ~int | ~int64 | ~uint64 | ~uint32 | ~uint16 | ~uint8](n T) any { return uint64(n) }
-
 func nonzero[T ~int | ~int64 | ~uint64 | ~uint32](n T) any {
 	if n == 0 {
 		return nil

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -58,6 +59,7 @@ func main() {
 				fatal(err)
 			}
 			pprof.Lookup("heap").WriteTo(f, 0)
+			runtime.KeepAlive(keep)
 			f.Close()
 		}
 		return
