@@ -17,39 +17,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TD=$(dirname "$HERE")
 NAME=tcp_port_reuse
 CLI=pa-cli SRV=pa-srv
-WORK=$(mktemp -d)
-PIDS=()
-delns() { for ns in $CLI $SRV; do ip netns del $ns 2>/dev/null || true; done; }
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  sleep 0.2; delns; rm -rf "$WORK"
-}
-trap cleanup EXIT
-check_tcpdump() {  # every packet the filter accepted must be in the file
-  local c r
-  c=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$1")
-  r=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter.*/\1/p' "$1")
-  echo "tcpdump: $c captured, $r received by filter ($1)"
-  [ -n "$c" ] && [ "$c" = "$r" ] || { echo "tcpdump did not write every packet" >&2; exit 1; }
-}
+NSES="$CLI $SRV"
+. "$HERE/netns.sh"
 delns
 
-ip netns add $CLI
-ip netns add $SRV
-ip link add pa-cli0 netns $CLI type veth peer name pa-srv0 netns $SRV
-for ns in $CLI $SRV; do
-  dev=pa-${ns#pa-}0
-  ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-  ip netns exec $ns sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-  ip netns exec $ns ip link set lo up
-  if command -v ethtool >/dev/null; then
-    ip netns exec $ns ethtool -K $dev tso off gso off gro off >/dev/null 2>&1 || true
-  fi
-done
-ip -n $CLI addr add 10.99.4.1/24 dev pa-cli0
-ip -n $SRV addr add 10.99.4.2/24 dev pa-srv0
-ip -n $CLI link set pa-cli0 up
-ip -n $SRV link set pa-srv0 up
+veth_pair 10.99.4
 
 cat >"$WORK/server.py" <<'PY'
 import socket, time

@@ -22,21 +22,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TD=$(dirname "$HERE")
 NAME=vlan_tagged
 CLI=pa-cli SRV=pa-srv RTR=pa-rtr
-WORK=$(mktemp -d)
-PIDS=()
-delns() { for ns in $CLI $SRV $RTR; do ip netns del $ns 2>/dev/null || true; done; }
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  sleep 0.2; delns; rm -rf "$WORK"
-}
-trap cleanup EXIT
-check_tcpdump() {  # every packet the filter accepted must be in the file
-  local c r
-  c=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$1")
-  r=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter.*/\1/p' "$1")
-  echo "tcpdump: $c captured, $r received by filter ($1)"
-  [ -n "$c" ] && [ "$c" = "$r" ] || { echo "tcpdump did not write every packet" >&2; exit 1; }
-}
+NSES="$CLI $SRV $RTR"
+. "$HERE/netns.sh"
 delns
 command -v ethtool >/dev/null || { echo "ethtool is required" >&2; exit 1; }
 
