@@ -533,36 +533,13 @@ func (d *Decoder) fill(s *layerSet, lt gopacket.LayerType, p *Packet) {
 	}
 }
 
+// tcpFlags reads the flag bits as they are on the wire (TCPFlags has the
+// same layout: FIN in bit 0 … CWR in bit 7, NS in bit 8).
 func tcpFlags(t *layers.TCP) TCPFlags {
-	var f TCPFlags
-	if t.FIN {
-		f |= FIN
+	if len(t.Contents) < 14 {
+		return 0
 	}
-	if t.SYN {
-		f |= SYN
-	}
-	if t.RST {
-		f |= RST
-	}
-	if t.PSH {
-		f |= PSH
-	}
-	if t.ACK {
-		f |= ACK
-	}
-	if t.URG {
-		f |= URG
-	}
-	if t.ECE {
-		f |= ECE
-	}
-	if t.CWR {
-		f |= CWR
-	}
-	if t.NS {
-		f |= NS
-	}
-	return f
+	return TCPFlags(t.Contents[12]&1)<<8 | TCPFlags(t.Contents[13])
 }
 
 func ipv4ChecksumBad(hdr []byte, want uint16) bool {
