@@ -59,6 +59,11 @@ func (e *engine) add(name string, m module) {
 // observe runs one decoded packet through the flow table and every module.
 func (e *engine) observe(p *flows.Packet) {
 	e.table.Observe(p)
+	e.dispatch(p)
+}
+
+// dispatch gives a packet the flow table has seen to every module.
+func (e *engine) dispatch(p *flows.Packet) {
 	for i, m := range e.mods {
 		if !p.Wants(i) {
 			continue // the analyzer is done with this flow
@@ -92,24 +97,32 @@ func firstLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (e *engine) run(ctx context.Context, r *Reader) (*Report, error) {
+// passEnd says how a pass over a capture ended.
+type passEnd struct {
+	n       uint64 // records read
+	readErr error  // the read error that ended the pass early; nil at EOF
+	maxed   bool   // Options.MaxPackets stopped the pass
+}
+
+// pass reads r once: every record is counted in the capture info, decoded
+// into e.pkt and given to the flow table, then to visit, which may stop the
+// pass. It honours ctx (checked every 4096 records, with a progress report)
+// and Options.MaxPackets. The error is ctx's or visit's; a read error ends
+// the pass without one (see passEnd.readErr).
+func (e *engine) pass(ctx context.Context, r *Reader, visit func(p *flows.Packet, rec *capfile.Record, linkType uint16) (stop bool, err error)) (end passEnd, err error) {
 	if r == nil || r.cf == nil {
-		return nil, errors.New("pcapai: nil Reader")
+		return end, errors.New("pcapai: nil Reader")
 	}
 	if r.used {
-		return nil, fmt.Errorf("pcapai: %s: the Reader was already read; open the capture again", r.displayName())
+		return end, fmt.Errorf("pcapai: %s: the Reader was already read; open the capture again", r.displayName())
 	}
 	r.used = true
-	rep := &Report{Version: Version, File: r.name, Warnings: []string{}, Findings: []attack.Finding{}}
 	cf := r.cf
 	e.cap.init(cf)
-	var ctxErr error
-	var n uint64
 	for {
-		if n&4095 == 4095 {
-			if ctx.Err() != nil {
-				ctxErr = ctx.Err()
-				break
+		if end.n&4095 == 4095 {
+			if err := ctx.Err(); err != nil {
+				return end, err
 			}
 			if e.opts.Progress != nil {
 				e.opts.Progress(r.bytesRead(), r.size)
@@ -118,26 +131,46 @@ func (e *engine) run(ctx context.Context, r *Reader) (*Report, error) {
 		rec, err := cf.Next()
 		if err != nil {
 			if err != io.EOF {
-				rep.Capture.Truncated = true
-				rep.Warnings = append(rep.Warnings, readError(r.name, err).Error()+"; results cover the records before it")
+				end.readErr = readError(r.name, err)
 			}
-			break
+			return end, nil
 		}
-		if e.opts.MaxPackets > 0 && n >= e.opts.MaxPackets {
-			rep.StoppedEarly = true
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("stopped after %d packets (MaxPackets)", n))
-			break
+		if e.opts.MaxPackets > 0 && end.n >= e.opts.MaxPackets {
+			end.maxed = true
+			return end, nil
 		}
-		n++
+		end.n++
 		lt := e.cap.record(cf, &rec)
-		e.dec.Decode(rec.Data, flows.LinkType(lt), n, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, &e.pkt)
-		e.observe(&e.pkt)
+		e.dec.Decode(rec.Data, flows.LinkType(lt), end.n, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, &e.pkt)
+		e.table.Observe(&e.pkt)
+		if stop, err := visit(&e.pkt, &rec, lt); err != nil || stop {
+			return end, err
+		}
 	}
-	e.finish(cf, r, rep)
+}
+
+func (e *engine) run(ctx context.Context, r *Reader) (*Report, error) {
+	end, err := e.pass(ctx, r, func(p *flows.Packet, _ *capfile.Record, _ uint16) (bool, error) {
+		e.dispatch(p)
+		return false, nil
+	})
+	if end.n == 0 && err != nil && !errors.Is(err, ctx.Err()) {
+		return nil, err // no pass at all: nil or used Reader
+	}
+	rep := &Report{Version: Version, File: r.name, Warnings: []string{}, Findings: []attack.Finding{}}
+	if end.readErr != nil {
+		rep.Capture.Truncated = true
+		rep.Warnings = append(rep.Warnings, end.readErr.Error()+"; results cover the records before it")
+	}
+	if end.maxed {
+		rep.StoppedEarly = true
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("stopped after %d packets (MaxPackets)", end.n))
+	}
+	e.finish(r.cf, r, rep)
 	if e.opts.Progress != nil {
 		e.opts.Progress(r.bytesRead(), r.size)
 	}
-	return rep, ctxErr
+	return rep, err
 }
 
 func (r *Reader) displayName() string {

@@ -3,7 +3,6 @@ package pcapai
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/pcapai/pcapai/attack"
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/capfile"
 )
 
 // Filter selects packets. Every set field must match (AND); within a list
@@ -146,52 +146,31 @@ func (m *matcher) match(p *flows.Packet) bool {
 	return true
 }
 
-// scan runs one pass, calling fn for every matching packet with the raw
-// record.
+// scan runs one pass (the flow table, no analyzer), calling fn for every
+// matching packet with the raw record.
 func scan(ctx context.Context, r *Reader, flt Filter, opts Options, fn func(p *flows.Packet, data []byte, ts int64, iface int, linkType uint16) error) (scanned, matched uint64, err error) {
-	if r == nil || r.cf == nil {
-		return 0, 0, errors.New("pcapai: nil Reader")
-	}
-	if r.used {
-		return 0, 0, fmt.Errorf("pcapai: %s: the Reader was already read; open the capture again", r.displayName())
-	}
-	r.used = true
 	m, err := newMatcher(flt)
 	if err != nil {
 		return 0, 0, err
 	}
-	dec := flows.NewDecoder(flows.DecoderConfig{MaxFragBytes: opts.MaxFragBytes, MaxFragDatagrams: opts.MaxFragDatagrams, FragTimeout: opts.FragTimeout})
-	dec.CatchPanics = true
-	table := flows.NewTable(opts.MaxFlows)
-	var cs capState
-	cs.init(r.cf)
-	var pkt flows.Packet
-	for n := uint64(1); ; n++ {
-		if n&4095 == 0 && ctx.Err() != nil {
-			return scanned, matched, ctx.Err()
-		}
-		if opts.MaxPackets > 0 && scanned >= opts.MaxPackets || m.done(n) {
-			return scanned, matched, nil
-		}
-		rec, err := r.cf.Next()
-		if err == io.EOF {
-			return scanned, matched, nil
-		}
-		if err != nil {
-			return scanned, matched, readError(r.name, err)
-		}
-		scanned++
-		lt := cs.record(r.cf, &rec)
-		dec.Decode(rec.Data, flows.LinkType(lt), n, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, &pkt)
-		table.Observe(&pkt)
-		if !m.match(&pkt) {
-			continue
-		}
-		matched++
-		if err := fn(&pkt, rec.Data, rec.Time, rec.Iface, lt); err != nil {
-			return scanned, matched, err
-		}
+	opts.Modules = []string{"flows"}
+	e, err := newEngine(opts)
+	if err != nil {
+		return 0, 0, err
 	}
+	end, err := e.pass(ctx, r, func(p *flows.Packet, rec *capfile.Record, lt uint16) (bool, error) {
+		if m.match(p) {
+			matched++
+			if err := fn(p, rec.Data, rec.Time, rec.Iface, lt); err != nil {
+				return true, err
+			}
+		}
+		return m.done(p.Frame + 1), nil
+	})
+	if err == nil {
+		err = end.readErr
+	}
+	return end.n, matched, err
 }
 
 // FilterPackets reads the capture once and returns the packets matching f,
