@@ -11,35 +11,13 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/pcapai/pcapai/flows"
-	"github.com/pcapai/pcapai/internal/capfile"
 	"github.com/pcapai/pcapai/internal/pcaptest"
 )
 
 // replay feeds a capture through the decoder, the flow table and a.
 func replay(tb testing.TB, path string, a *Analyzer) {
 	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	cf, err := capfile.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dec := flows.NewDecoder(flows.DecoderConfig{})
-	tab := flows.NewTable(0)
-	var p flows.Packet
-	for n := uint64(1); ; n++ {
-		rec, err := cf.Next()
-		if err != nil {
-			return
-		}
-		lt := cf.Interfaces()[rec.Iface].LinkType
-		dec.Decode(rec.Data, flows.LinkType(lt), n, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, &p)
-		tab.Observe(&p)
-		a.Observe(&p)
-	}
+	pcaptest.Packets(tb, path, a.Observe)
 }
 
 func msg(tb testing.TB, id uint16, name string, qtype uint16, resp bool, rcode int) []byte {

@@ -3,15 +3,11 @@ package tlsx
 import (
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/pcapai/pcapai/flows"
-	"github.com/pcapai/pcapai/internal/capfile"
 	"github.com/pcapai/pcapai/internal/pcaptest"
 )
 
@@ -19,31 +15,7 @@ import (
 // engine does.
 func pass(tb testing.TB, path string, fn func(p *flows.Packet)) {
 	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	cf, err := capfile.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dec := flows.NewDecoder(flows.DecoderConfig{})
-	tab := flows.NewTable(0)
-	var p flows.Packet
-	for n := uint64(1); ; n++ {
-		rec, err := cf.Next()
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			return // a damaged tail: the records before it count
-		}
-		lt := cf.Interfaces()[rec.Iface].LinkType
-		dec.Decode(rec.Data, flows.LinkType(lt), n, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, &p)
-		tab.Observe(&p)
-		fn(&p)
-	}
+	pcaptest.Packets(tb, path, fn)
 }
 
 func analyze(tb testing.TB, path string, cfg Config) *Result {
