@@ -31,24 +31,37 @@ type engine struct {
 	cap     capState
 	panics  uint64
 	lastErr string
+	// decStats replaces dec's counts after a sharded pass (the sum over
+	// the shards' decoders).
+	decStats *flows.DecodeStats
 }
 
 func newEngine(opts Options) (*engine, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	e := &engine{
-		opts:  opts,
-		dec:   flows.NewDecoder(flows.DecoderConfig{MaxFragBytes: opts.MaxFragBytes, MaxFragDatagrams: opts.MaxFragDatagrams, FragTimeout: opts.FragTimeout}),
-		table: flows.NewTable(opts.MaxFlows),
-	}
-	e.dec.CatchPanics = !opts.noRecover
+	e := &engine{opts: opts, table: flows.NewTable(opts.MaxFlows)}
+	e.dec = e.newDecoder()
 	for _, m := range modules {
 		if opts.enabled(m.name) {
 			e.add(m.name, m.new(e))
 		}
 	}
 	return e, nil
+}
+
+func (e *engine) newDecoder() *flows.Decoder {
+	o := &e.opts
+	d := flows.NewDecoder(flows.DecoderConfig{MaxFragBytes: o.MaxFragBytes, MaxFragDatagrams: o.MaxFragDatagrams, FragTimeout: o.FragTimeout})
+	d.CatchPanics = !o.noRecover
+	return d
+}
+
+func (e *engine) decodeStats() flows.DecodeStats {
+	if e.decStats != nil {
+		return *e.decStats
+	}
+	return e.dec.Stats()
 }
 
 func (e *engine) add(name string, m module) {
@@ -110,6 +123,18 @@ type passEnd struct {
 // and Options.MaxPackets. The error is ctx's or visit's; a read error ends
 // the pass without one (see passEnd.readErr).
 func (e *engine) pass(ctx context.Context, r *Reader, visit func(p *flows.Packet, rec *capfile.Record, linkType uint16) (stop bool, err error)) (end passEnd, err error) {
+	return e.read(ctx, r, func(rec *capfile.Record, frame uint64, lt uint16) (bool, error) {
+		e.dec.Decode(rec.Data, flows.LinkType(lt), frame, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, &e.pkt)
+		e.table.Observe(&e.pkt)
+		return visit(&e.pkt, rec, lt)
+	})
+}
+
+// read is the loop of every pass: it reads each record of r once, counts
+// it in the capture info and hands it to visit with its frame number and
+// link type. It honours ctx (checked every 4096 records, with a progress
+// report) and Options.MaxPackets.
+func (e *engine) read(ctx context.Context, r *Reader, visit func(rec *capfile.Record, frame uint64, linkType uint16) (stop bool, err error)) (end passEnd, err error) {
 	if r == nil || r.cf == nil {
 		return end, errors.New("pcapai: nil Reader")
 	}
@@ -141,19 +166,23 @@ func (e *engine) pass(ctx context.Context, r *Reader, visit func(p *flows.Packet
 		}
 		end.n++
 		lt := e.cap.record(cf, &rec)
-		e.dec.Decode(rec.Data, flows.LinkType(lt), end.n, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, &e.pkt)
-		e.table.Observe(&e.pkt)
-		if stop, err := visit(&e.pkt, &rec, lt); err != nil || stop {
+		if stop, err := visit(&rec, end.n, lt); err != nil || stop {
 			return end, err
 		}
 	}
 }
 
 func (e *engine) run(ctx context.Context, r *Reader) (*Report, error) {
-	end, err := e.pass(ctx, r, func(p *flows.Packet, _ *capfile.Record, _ uint16) (bool, error) {
-		e.dispatch(p)
-		return false, nil
-	})
+	var end passEnd
+	var err error
+	if w := e.opts.workers(); w > 1 {
+		end, err = e.shardedPass(ctx, r, w)
+	} else {
+		end, err = e.pass(ctx, r, func(p *flows.Packet, _ *capfile.Record, _ uint16) (bool, error) {
+			e.dispatch(p)
+			return false, nil
+		})
+	}
 	if end.n == 0 && err != nil && !errors.Is(err, ctx.Err()) {
 		return nil, err // no pass at all: nil or used Reader
 	}
@@ -182,7 +211,7 @@ func (r *Reader) displayName() string {
 
 func (e *engine) finish(cf *capfile.Reader, r *Reader, rep *Report) {
 	e.cap.fill(cf, r, &rep.Capture)
-	rep.Decode = e.dec.Stats()
+	rep.Decode = e.decodeStats()
 	rep.Flows = e.table.Flows()
 	if rep.Flows == nil {
 		rep.Flows = []*flows.Flow{}

@@ -8,7 +8,7 @@ import (
 type icmpModule struct{ a *icmp.Analyzer }
 
 func newICMPModule(e *engine) module {
-	return icmpModule{icmp.New(icmp.Config{FlowLookup: e.table.Lookup})}
+	return icmpModule{icmp.New(icmp.Config{FlowAt: func(k flows.Key, frame uint64) *flows.Flow { return e.table.FlowAt(k, frame) }})}
 }
 
 func (m icmpModule) observe(p *flows.Packet) { m.a.Observe(p) }

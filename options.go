@@ -59,6 +59,12 @@ type Options struct {
 	// totals over all files, from several goroutines, serialised.
 	Progress func(done, total int64)
 
+	// Workers splits the decoding and analysis of one capture over this
+	// many goroutines (by flow; see the README). Zero means
+	// runtime.GOMAXPROCS(0); 1 runs the whole pass on the calling
+	// goroutine. The Report does not depend on it.
+	Workers int
+
 	// RevealSecrets shows cleartext credentials unmasked in findings.
 	RevealSecrets bool
 

@@ -247,6 +247,11 @@ func percentile(s []time.Duration, p float64) time.Duration {
 // Finish returns the DNS view and the findings of the detectors. Call it
 // once, after the last Observe.
 func (a *Analyzer) Finish() (*Stats, []attack.Finding) {
+	for i := range a.txs {
+		if f := a.txs[i].flow; f != nil {
+			a.txs[i].FlowID = f.ID // flows are numbered after the pass
+		}
+	}
 	for pk := range a.pending {
 		for _, h := range [2]*host{a.clients[pk.client], a.servers[pk.server]} {
 			if h != nil {

@@ -38,6 +38,8 @@ type Transaction struct {
 	Answers       []string       `json:"answers,omitempty"` // answer section data, in order
 	TTLs          []uint32       `json:"ttls_s,omitempty"`
 	RTTMS         float64        `json:"rtt_ms,omitempty"`
+
+	flow *flows.Flow
 }
 
 // record starts the Transaction of a query (resp false) or of a response
@@ -59,9 +61,7 @@ func (a *Analyzer) record(p *flows.Packet, m *dns.Msg, b []byte, overTCP, resp b
 	if overTCP {
 		t.Transport = "tcp"
 	}
-	if p.Flow != nil {
-		t.FlowID = p.Flow.ID
-	}
+	t.flow = p.Flow // numbered at Finish
 	if len(m.Question) > 0 {
 		q := &m.Question[0]
 		t.Query, t.QClass, t.QTypeNum, t.QType = wireName(q.Name), q.Qclass, q.Qtype, typeName(q.Qtype)

@@ -19,6 +19,21 @@ type DecodeStats struct {
 	Fragments   FragStats `json:"fragments"`
 }
 
+// Add adds o's counts to s.
+func (s *DecodeStats) Add(o DecodeStats) {
+	s.Packets += o.Packets
+	s.OK += o.OK
+	s.Truncated += o.Truncated
+	s.Malformed += o.Malformed
+	s.Unsupported += o.Unsupported
+	f := &s.Fragments
+	f.Fragments += o.Fragments.Fragments
+	f.Reassembled += o.Fragments.Reassembled
+	f.Overlaps += o.Fragments.Overlaps
+	f.TimedOut += o.Fragments.TimedOut
+	f.Dropped += o.Fragments.Dropped
+}
+
 // layerSet is one instance of every gopacket layer the decoder uses, with
 // parsers starting at each entry point. The decoder has two sets: one for
 // the outer packet and one for tunnelled packets, so a header is never

@@ -298,6 +298,9 @@ type Packet struct {
 	// Set by the engine after the flow table saw the packet.
 	Flow *Flow // nil when the packet has no flow (ARP, non-IP, table full)
 	Dir  Dir
+	// FirstPayload is set on the first packet with payload in its
+	// direction of the flow.
+	FirstPayload bool
 	// TCP holds the sequence analysis of this segment (valid iff Flow is a
 	// TCP flow).
 	TCP TCPAnalysis

@@ -1,8 +1,11 @@
 package flows
 
 import (
+	"cmp"
 	"iter"
 	"net/netip"
+	"slices"
+	"sync/atomic"
 )
 
 // DefaultMaxFlows is the flow cap of a Table whose MaxFlows is zero.
@@ -20,6 +23,70 @@ type Table struct {
 	all     []*Flow
 	dropped uint64
 	nextID  uint64
+	shared  *atomic.Int64   // flows of all tables sharing MaxFlows (NewTables)
+	byKey   map[Key][]*Flow // FlowAt's index, built on first use
+}
+
+// NewTables returns n tables for workers that split one capture between
+// them (see [Shard]): they share one flow cap, so the flows kept together
+// stay within maxFlows. Join them with [JoinTables] after the pass.
+func NewTables(n, maxFlows int) []*Table {
+	c := new(atomic.Int64)
+	ts := make([]*Table, n)
+	for i := range ts {
+		ts[i] = NewTable(maxFlows)
+		ts[i].shared = c
+	}
+	return ts
+}
+
+// JoinTables returns one table holding the flows of ts, which split one
+// capture between them: the flows are in order of first packet and
+// renumbered 1…n, as one table that saw every packet would have numbered
+// them. Use it once the tables have seen their last packet; only Flows,
+// All, Len, Dropped and FlowAt are meaningful on the result.
+func JoinTables(ts ...*Table) *Table {
+	j := &Table{}
+	for _, t := range ts {
+		j.MaxFlows = t.MaxFlows
+		j.all = append(j.all, t.all...)
+		j.dropped += t.dropped
+	}
+	// Within one table flows are in creation order, which is frame order
+	// (a frame's outer tunnel flows before its inner one); a frame's flows
+	// are all in one table.
+	slices.SortStableFunc(j.all, func(a, b *Flow) int {
+		if c := cmp.Compare(a.FirstFrame, b.FirstFrame); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	for i, f := range j.all {
+		f.ID = uint64(i + 1)
+	}
+	j.nextID = uint64(len(j.all))
+	return j
+}
+
+// FlowAt returns the flow key k belonged to when frame was read: the last
+// flow with that key whose first frame is not after frame (what Lookup
+// returned at the time), or nil.
+func (t *Table) FlowAt(k Key, frame uint64) *Flow {
+	if t.byKey == nil {
+		t.byKey = make(map[Key][]*Flow, len(t.all))
+		for _, f := range t.all {
+			fk := f.Key()
+			t.byKey[fk] = append(t.byKey[fk], f)
+		}
+	}
+	var found *Flow
+	for _, f := range t.byKey[k] { // in order of first frame
+		if f.FirstFrame > frame {
+			break
+		}
+		found = f
+	}
+	return found
 }
 
 // NewTable returns an empty table with the given flow cap (0: the default).
@@ -100,6 +167,7 @@ func (f *Flow) count(p *Packet, d Dir, payload int) {
 	ds.Packets++
 	ds.Bytes += uint64(p.OrigLen)
 	ds.PayloadBytes += uint64(payload)
+	p.FirstPayload = payload > 0 && ds.PayloadBytes == uint64(payload)
 }
 
 // flowFor returns the flow of a packet src → dst with key k, creating it
@@ -122,7 +190,7 @@ func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p
 	if max == 0 {
 		max = DefaultMaxFlows
 	}
-	if len(t.all) >= max {
+	if len(t.all) >= max || t.shared != nil && t.shared.Add(1) > int64(max) {
 		t.dropped++
 		return nil, 0
 	}

@@ -28,10 +28,12 @@ type Config struct {
 	// MaxProbes caps the low-TTL probes remembered to number traceroute
 	// hops. Zero means 65536.
 	MaxProbes int
-	// FlowLookup returns the current flow of a key; it links an
-	// unreachable to the flow of the packet it quotes. The engine passes its
-	// flow table's Lookup; nil leaves Unreachable.FlowID zero.
-	FlowLookup func(flows.Key) *flows.Flow
+	// FlowAt returns the flow a key belonged to when a frame was read; it
+	// links an unreachable to the flow of the packet it quotes. It is
+	// called from Finish, once every flow is known and numbered (the
+	// engine passes its flow table's FlowAt); nil leaves
+	// Unreachable.FlowID zero.
+	FlowAt func(k flows.Key, frame uint64) *flows.Flow
 	// ProbeTTL is the highest TTL of a packet remembered as a traceroute
 	// probe. Zero means 30.
 	ProbeTTL uint8
@@ -147,6 +149,8 @@ type Unreachable struct {
 	First      time.Time `json:"first"`
 	Last       time.Time `json:"last"`
 	NextHopMTU uint16    `json:"next_hop_mtu,omitempty"` // fragmentation needed / packet too big
+
+	quoted flows.Key // the quoted datagram's flow key, zero without its transport header
 }
 
 // Traceroute is a path rebuilt from time-exceeded messages.
@@ -530,10 +534,8 @@ func (a *Analyzer) unreachable(p *flows.Packet, v6 bool) {
 			name = "packet-too-big"
 		}
 		u = &Unreachable{Reporter: p.Src, Family: family(v6), Code: p.ICMPCode, CodeName: name, Original: ref, First: p.Time}
-		if q.HasL4 && a.cfg.FlowLookup != nil {
-			if f := a.cfg.FlowLookup(q.Key()); f != nil {
-				u.FlowID = f.ID
-			}
+		if q.HasL4 {
+			u.quoted = q.Key()
 		}
 		if (!v6 && p.ICMPCode == 4) || code == 255 {
 			if v6 {
@@ -673,6 +675,11 @@ func (a *Analyzer) Finish() (*Result, []attack.Finding) {
 	}
 	slices.SortFunc(r.Echo, func(x, y Echo) int { return cmp.Or(x.Src.Compare(y.Src), x.Dst.Compare(y.Dst)) })
 	for _, u := range a.unreachList {
+		if !u.quoted.IsZero() && a.cfg.FlowAt != nil && len(u.Frames) > 0 {
+			if f := a.cfg.FlowAt(u.quoted, u.Frames[0]); f != nil {
+				u.FlowID = f.ID
+			}
+		}
 		r.Unreachable = append(r.Unreachable, *u)
 	}
 	slices.SortFunc(r.Unreachable, func(x, y Unreachable) int {

@@ -354,7 +354,10 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 			return
 		}
 		if !ok {
-			if len(p.Payload) == 0 || !looksSIP(p.Payload) {
+			// SIP over TCP is followed on the SIP ports only, so that an
+			// engine splitting a capture by connection can give every
+			// SIP message to one analyzer (see flows.Shard).
+			if !TCPPort(p.SrcPort) && !TCPPort(p.DstPort) || len(p.Payload) == 0 || !looksSIP(p.Payload) {
 				return
 			}
 			if a.tcpLive >= a.cfg.MaxTCPConns {
@@ -395,6 +398,10 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 		c.buf[p.Dir] = append(c.buf[p.Dir][:0], buf...)
 	}
 }
+
+// TCPPort reports whether SIP over TCP is followed on port p: 5060 (SIP)
+// and 5061 (SIP over TLS).
+func TCPPort(p uint16) bool { return p == 5060 || p == 5061 }
 
 func (a *Analyzer) closeTCP(f *flows.Flow) {
 	a.tcp[f] = nil

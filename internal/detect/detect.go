@@ -325,14 +325,7 @@ func (d *Detector) synTo(p *flows.Packet, t int64) {
 // sniffFirst looks at the first payload of each direction of a flow.
 func (d *Detector) sniffFirst(p *flows.Packet) {
 	f := p.Flow
-	n := uint64(len(p.Payload))
-	var first bool
-	if p.Dir == flows.FromInitiator {
-		first = f.Fwd.PayloadBytes == n
-	} else {
-		first = f.Rev.PayloadBytes == n
-	}
-	if !first {
+	if !p.FirstPayload {
 		return
 	}
 	if _, ok := d.notes[f]; ok && p.Dir == flows.FromResponder {
