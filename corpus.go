@@ -103,6 +103,9 @@ func AnalyzeCorpus(ctx context.Context, paths []string, opts Options) (*CorpusRe
 	}
 	parts := make([]part, len(files))
 	workers := min(runtime.GOMAXPROCS(0), len(files))
+	if opts.Workers == 0 && len(files) > 1 {
+		opts.Workers = 1 // the files already share the cores
+	}
 	var (
 		mu       sync.Mutex
 		finished int64

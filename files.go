@@ -14,9 +14,13 @@ type FileResult struct {
 }
 
 // AnalyzeFiles analyzes several captures in parallel (at most GOMAXPROCS at
-// a time) and returns their results in the order of paths.
+// a time) and returns their results in the order of paths. With several
+// paths and Options.Workers zero, each file is analyzed on one goroutine.
 func AnalyzeFiles(ctx context.Context, paths []string, opts Options) []FileResult {
 	out := make([]FileResult, len(paths))
+	if opts.Workers == 0 && len(paths) > 1 {
+		opts.Workers = 1 // the files already share the cores
+	}
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i, p := range paths {

@@ -291,7 +291,10 @@ func (e *engine) shardedPass(ctx context.Context, r *Reader, n int) (passEnd, er
 		if globalModule(m.name) {
 			src = g
 		}
-		if i := slices.Index(src.names, m.name); src != nil && i >= 0 {
+		if src == nil {
+			continue
+		}
+		if i := slices.Index(src.names, m.name); i >= 0 {
 			e.add(m.name, src.mods[i])
 		}
 	}
