@@ -2,7 +2,6 @@ package creds
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -47,14 +46,30 @@ type credKey struct {
 
 type cred struct {
 	Credential
-	flow   attack.FlowRef
-	fl     *flows.Flow
-	multi  bool             // seen on more than one flow (e.g. a new source port per attempt)
-	refs   []attack.FlowRef // at most 16
-	frames attack.FrameSet
-	first  time.Time
-	last   time.Time
-	order  int
+	flow      attack.FlowRef
+	fl        *flows.Flow
+	multi     bool             // seen on more than one flow (e.g. a new source port per attempt)
+	refs      []attack.FlowRef // at most maxRefs
+	refFrames []uint64         // frame where each of refs was first seen
+	frames    []uint64         // the first attack.DefaultMaxFrames frames added, in order
+	nFrames   int              // frames added
+	adds      uint64           // sightings (add calls), for Merge's cap
+	first     time.Time
+	last      time.Time
+	// firstFrame and order (the detector's insertion count) give the
+	// order of first sight; lastFrame and outcomeFrame say which sighting
+	// set last and which verdict set Outcome.
+	firstFrame, lastFrame, outcomeFrame uint64
+	order                               int
+}
+
+const maxRefs = 16
+
+func (c *cred) addFrame(n uint64) {
+	c.nFrames++
+	if len(c.frames) < attack.DefaultMaxFrames {
+		c.frames = append(c.frames, n)
+	}
 }
 
 // Detector finds cleartext credentials.
@@ -88,22 +103,25 @@ func (d *Detector) add(service string, p *flows.Packet, client netip.Addr, serve
 			d.dropped++
 			return nil
 		}
-		c = &cred{Credential: Credential{Service: service, User: user, Secret: secret}, first: p.Time, order: len(d.creds)}
+		c = &cred{Credential: Credential{Service: service, User: user, Secret: secret}, first: p.Time, firstFrame: p.Frame, order: len(d.creds)}
 		if fl != nil {
 			c.flow = attack.FlowRef{Proto: fl.Proto.String(), Src: fl.Src, Dst: fl.Dst}
 			c.refs = append(c.refs, c.flow)
+			c.refFrames = append(c.refFrames, p.Frame)
 		}
 		c.fl = fl
 		d.creds[k] = c
 	} else if fl != c.fl && fl != nil {
 		c.multi = true
 		r := attack.FlowRef{Proto: fl.Proto.String(), Src: fl.Src, Dst: fl.Dst}
-		if len(c.refs) < 16 && !slices.Contains(c.refs, r) {
+		if len(c.refs) < maxRefs && !slices.Contains(c.refs, r) {
 			c.refs = append(c.refs, r)
+			c.refFrames = append(c.refFrames, p.Frame)
 		}
 	}
-	c.frames.Add(p.Frame)
-	c.last = p.Time
+	c.adds++
+	c.addFrame(p.Frame)
+	c.last, c.lastFrame = p.Time, p.Frame
 	return c
 }
 
@@ -372,8 +390,8 @@ func (d *Detector) line(c *conn, p *flows.Packet, line []byte) {
 			}
 		}
 		if verdict != "" {
-			c.last.Outcome = verdict
-			c.last.frames.Add(p.Frame)
+			c.last.Outcome, c.last.outcomeFrame = verdict, p.Frame
+			c.last.addFrame(p.Frame)
 			c.last = nil
 		}
 		return
@@ -493,7 +511,16 @@ func (d *Detector) Findings() ([]attack.Finding, uint64) {
 	for _, c := range d.creds {
 		cs = append(cs, c)
 	}
-	slices.SortFunc(cs, func(a, b *cred) int { return cmp.Compare(a.order, b.order) })
+	slices.SortFunc(cs, byFirstSight)
+	dropped := d.dropped
+	if len(cs) > d.cfg.MaxCredentials {
+		// Merged shards: keep the credentials the single Detector kept and
+		// count every sighting of the others, as it did.
+		for _, c := range cs[d.cfg.MaxCredentials:] {
+			dropped += c.adds
+		}
+		cs = cs[:d.cfg.MaxCredentials]
+	}
 	out := make([]attack.Finding, 0, len(cs))
 	for _, c := range cs {
 		secret := c.Secret
@@ -521,7 +548,14 @@ func (d *Detector) Findings() ([]attack.Finding, uint64) {
 		if c.Outcome != "" {
 			f.Features = append(f.Features, attack.Feature{Name: "outcome", Text: c.Outcome})
 		}
-		filter := attack.FrameFilter(c.frames.Frames())
+		var frames attack.FrameSet
+		for _, n := range c.frames {
+			frames.Add(n)
+		}
+		for range c.nFrames - len(c.frames) {
+			frames.Add(0) // past the cap: counted in the total only
+		}
+		filter := attack.FrameFilter(frames.Frames())
 		switch {
 		case c.flow.Proto == "":
 		case c.multi:
@@ -529,10 +563,10 @@ func (d *Detector) Findings() ([]attack.Finding, uint64) {
 		default:
 			filter = flows.DisplayFilter(protoOf(c.flow.Proto), c.flow.Src, c.flow.Dst) + " && " + filter
 		}
-		f.Evidence = c.frames.Evidence(filter, c.refs...)
+		f.Evidence = frames.Evidence(filter, c.refs...)
 		out = append(out, f)
 	}
-	return out, d.dropped
+	return out, dropped
 }
 
 func hostPair(a, b netip.Addr) string {

@@ -11,5 +11,7 @@
 // shows them. Login conversations are recognised by the server's
 // well-known port (21, 23, 25, 110, 143, 587; SNMP 161/162), HTTP through
 // the httpx request hook, SIP by its request line on any port. Input is
-// hostile: lines are capped at 1 KiB and tables by Config.
+// hostile: lines are capped at 1 KiB and tables by Config. The detectors
+// of a pass split into shards (disjoint sets of flows) are combined with
+// [Detector.Merge].
 package creds

@@ -12,6 +12,10 @@
 // blocks are capped (Config.MaxHeaderBytes); after a gap outside a body a
 // direction waits for a segment starting a new message. Input is hostile.
 //
+// The analyzers of a pass split into shards (disjoint sets of flows) are
+// combined with [Analyzer.Merge]; Request.FlowID is read at Finish, after
+// a sharded pass has renumbered the flows.
+//
 // The root package exposes the result types as aliases (pcapai.HTTP, …),
 // so this package stays internal while the Report is public.
 package httpx

@@ -158,14 +158,36 @@ type Download struct {
 
 // Server is the application response time of one server endpoint.
 type Server struct {
-	Addr          netip.AddrPort `json:"addr"`
-	Host          string         `json:"host,omitempty"`
-	Software      string         `json:"software,omitempty"`
-	Requests      uint64         `json:"requests"`
-	Responses     uint64         `json:"responses"`
-	MeanRespMS    float64        `json:"mean_response_time_ms"`
-	MaxRespMS     float64        `json:"max_response_time_ms"`
+	Addr       netip.AddrPort `json:"addr"`
+	Host       string         `json:"host,omitempty"`
+	Software   string         `json:"software,omitempty"`
+	Requests   uint64         `json:"requests"`
+	Responses  uint64         `json:"responses"`
+	MeanRespMS float64        `json:"mean_response_time_ms"`
+	MaxRespMS  float64        `json:"max_response_time_ms"`
+}
+
+// server is a Server being filled, with what Merge needs to combine the
+// same server seen by several analyzers.
+type server struct {
+	Server
 	sumResp, maxR time.Duration
+	first         mark   // first sight: the order the MaxNames cap keeps
+	hostFrame     uint64 // frame whose request set Host
+	swFrame       uint64 // frame whose response set Software
+}
+
+// mark is where something was first seen: its frame, and the analyzer's
+// insertion count, which orders several things first seen in one frame
+// (one frame belongs to one flow, so to one analyzer of a sharded pass).
+type mark struct{ frame, ord uint64 }
+
+func (m mark) before(o mark) bool { return m.frame < o.frame || m.frame == o.frame && m.ord < o.ord }
+
+// tally is a counted name (method, host, status code) and its first sight.
+type tally struct {
+	n     uint64
+	first mark
 }
 
 const (
@@ -204,26 +226,31 @@ type conn struct {
 
 // Analyzer follows HTTP/1.x connections.
 type Analyzer struct {
-	cfg       Config
-	conns     map[*flows.Flow]*conn
-	live      int
-	reqs      []Request
+	cfg   Config
+	conns map[*flows.Flow]*conn
+	live  int
+	reqs  []Request
+	// reqFlow[i] is the flow of reqs[i]: Request.FlowID is read from it
+	// at Finish, as a sharded pass renumbers flows after the packets.
+	reqFlow   []*flows.Flow
 	totals    Totals
-	methods   map[string]uint64
-	hosts     map[string]uint64
-	statuses  map[int]uint64
-	servers   map[netip.AddrPort]*Server
+	methods   map[string]*tally
+	hosts     map[string]*tally
+	statuses  map[int]*tally
+	servers   map[netip.AddrPort]*server
 	downloads []Download
+	dlReq     []int // dlReq[i] is the index in reqs of downloads[i]'s request
 	dropped   Dropped
 	leftOut   uint64
+	seq       uint64 // insertions into methods, hosts, statuses, servers (mark.ord)
 	h         head
 }
 
 // New returns an Analyzer.
 func New(cfg Config) *Analyzer {
 	cfg.defaults()
-	return &Analyzer{cfg: cfg, conns: map[*flows.Flow]*conn{}, methods: map[string]uint64{}, hosts: map[string]uint64{},
-		statuses: map[int]uint64{}, servers: map[netip.AddrPort]*Server{}}
+	return &Analyzer{cfg: cfg, conns: map[*flows.Flow]*conn{}, methods: map[string]*tally{}, hosts: map[string]*tally{},
+		statuses: map[int]*tally{}, servers: map[netip.AddrPort]*server{}}
 }
 
 // Observe reads one packet. Non-HTTP TCP flows are recognised by their first
@@ -419,28 +446,34 @@ func (a *Analyzer) message(c *conn, d *dirState, p *flows.Packet, hb []byte) {
 	a.response(c, d, p, h)
 }
 
-func (a *Analyzer) count(m map[string]uint64, k []byte) {
-	if _, ok := m[string(k)]; ok || len(m) < a.cfg.MaxNames {
-		m[string(k)]++
+func (a *Analyzer) count(m map[string]*tally, k []byte, frame uint64) {
+	if t := m[string(k)]; t != nil {
+		t.n++
 		return
 	}
-	a.dropped.Names++
+	if len(m) >= a.cfg.MaxNames {
+		a.dropped.Names++
+		return
+	}
+	a.seq++
+	m[string(k)] = &tally{n: 1, first: mark{frame, a.seq}}
 }
 
 func (a *Analyzer) request(c *conn, d *dirState, p *flows.Packet, h *head) {
 	a.totals.Requests++
-	a.count(a.methods, h.method)
+	a.count(a.methods, h.method, p.Frame)
 	if len(h.host) > 0 {
-		a.count(a.hosts, h.host)
+		a.count(a.hosts, h.host, p.Frame)
 	}
-	srv := a.server(p.DstAddrPort(), h.host)
+	srv := a.server(p.DstAddrPort(), h.host, p.Frame)
 	if srv != nil {
 		srv.Requests++
 	}
 	pd := pending{idx: -1, method: string(h.method), time: p.Time, frame: p.Frame}
 	if len(a.reqs) < a.cfg.MaxRequests {
 		pd.idx = len(a.reqs)
-		a.reqs = append(a.reqs, Request{Frame: p.Frame, Time: p.Time, FlowID: p.Flow.ID, Client: p.SrcAddrPort(), Server: p.DstAddrPort(),
+		a.reqFlow = append(a.reqFlow, p.Flow)
+		a.reqs = append(a.reqs, Request{Frame: p.Frame, Time: p.Time, Client: p.SrcAddrPort(), Server: p.DstAddrPort(),
 			Method: pd.method, Host: string(h.host), URI: string(h.uri), Version: string(h.version), UserAgent: string(h.userAgent),
 			Referer: string(h.referer), ContentType: string(h.contentType), ContentLength: max(h.contentLength, 0)})
 	} else {
@@ -493,26 +526,30 @@ func (a *Analyzer) formDone(c *conn, p *flows.Packet) {
 	a.cfg.OnRequest(&ev)
 }
 
-func (a *Analyzer) server(ap netip.AddrPort, host []byte) *Server {
+func (a *Analyzer) server(ap netip.AddrPort, host []byte, frame uint64) *server {
 	s := a.servers[ap]
 	if s == nil {
 		if len(a.servers) >= a.cfg.MaxNames {
 			a.dropped.Names++
 			return nil
 		}
-		s = &Server{Addr: ap}
+		a.seq++
+		s = &server{Server: Server{Addr: ap}, first: mark{frame, a.seq}}
 		a.servers[ap] = s
 	}
 	if s.Host == "" && len(host) > 0 {
-		s.Host = string(host)
+		s.Host, s.hostFrame = string(host), frame
 	}
 	return s
 }
 
 func (a *Analyzer) response(c *conn, d *dirState, p *flows.Packet, h *head) {
 	a.totals.Responses++
-	if _, ok := a.statuses[h.status]; ok || len(a.statuses) < a.cfg.MaxNames {
-		a.statuses[h.status]++
+	if t := a.statuses[h.status]; t != nil {
+		t.n++
+	} else if len(a.statuses) < a.cfg.MaxNames {
+		a.seq++
+		a.statuses[h.status] = &tally{n: 1, first: mark{p.Frame, a.seq}}
 	}
 	var pd *pending
 	if len(c.pending) > 0 {
@@ -542,12 +579,12 @@ func (a *Analyzer) response(c *conn, d *dirState, p *flows.Packet, h *head) {
 		return // interim response: the request still waits for its final one
 	}
 	rt := p.Time.Sub(pd.time)
-	if srv := a.server(p.SrcAddrPort(), nil); srv != nil {
+	if srv := a.server(p.SrcAddrPort(), nil, p.Frame); srv != nil {
 		srv.Responses++
 		srv.sumResp += rt
 		srv.maxR = max(srv.maxR, rt)
 		if srv.Software == "" && len(h.server) > 0 {
-			srv.Software = string(h.server)
+			srv.Software, srv.swFrame = string(h.server), p.Frame
 		}
 	}
 	if pd.idx >= 0 {
@@ -555,6 +592,7 @@ func (a *Analyzer) response(c *conn, d *dirState, p *flows.Packet, h *head) {
 		r.Response = &Response{Frame: p.Frame, Status: h.status, ResponseTimeMS: ms(rt), ContentType: string(h.contentType),
 			ContentLength: max(h.contentLength, 0), Server: string(h.server)}
 		if isDownload(h) && len(a.downloads) < a.cfg.MaxNames {
+			a.dlReq = append(a.dlReq, pd.idx)
 			a.downloads = append(a.downloads, Download{Frame: p.Frame, Client: p.DstAddrPort(), Server: p.SrcAddrPort(), Host: r.Host, URI: r.URI,
 				Status: h.status, ContentType: string(h.contentType), ContentLength: max(h.contentLength, 0)})
 		}
@@ -582,7 +620,10 @@ func ms(d time.Duration) float64 { return attack.Round(float64(d) / float64(time
 
 // Finish returns the section.
 func (a *Analyzer) Finish() *Report {
-	r := &Report{Totals: a.totals, Requests: a.reqs, RequestsLeftOut: a.leftOut, Downloads: a.downloads, Dropped: a.dropped}
+	for i := range a.reqs {
+		a.reqs[i].FlowID = a.reqFlow[i].ID
+	}
+	r := &Report{Totals: a.totals, Requests: a.reqs, RequestsLeftOut: a.leftOut, Downloads: a.downloads[:min(len(a.downloads), a.cfg.MaxNames)], Dropped: a.dropped}
 	for _, c := range a.conns {
 		if c != nil {
 			r.Totals.Unanswered += uint64(len(c.pending))
@@ -594,19 +635,32 @@ func (a *Analyzer) Finish() *Report {
 	if r.Downloads == nil {
 		r.Downloads = []Download{}
 	}
-	r.Totals.Methods = sortCounts(a.methods)
-	r.Totals.Hosts = sortCounts(a.hosts)
+	// Merged shards can hold more than MaxNames entries: keep those the
+	// single Analyzer kept, and count the others as it did (statuses
+	// silently).
+	tf, tn := func(t *tally) mark { return t.first }, func(t *tally) uint64 { return t.n }
+	methods, left := firstSeen(a.methods, a.cfg.MaxNames, tf, tn)
+	r.Dropped.Names += left
+	hosts, left := firstSeen(a.hosts, a.cfg.MaxNames, tf, tn)
+	r.Dropped.Names += left
+	statuses, _ := firstSeen(a.statuses, a.cfg.MaxNames, tf, tn)
+	// Observe counts one occurrence per request to, and per answer from,
+	// a server it left out.
+	servers, left := firstSeen(a.servers, a.cfg.MaxNames, func(s *server) mark { return s.first }, func(s *server) uint64 { return s.Requests + s.Responses })
+	r.Dropped.Names += left
+	r.Totals.Methods = sortCounts(methods)
+	r.Totals.Hosts = sortCounts(hosts)
 	r.Totals.StatusCodes = []StatusCount{}
-	for k, v := range a.statuses {
-		r.Totals.StatusCodes = append(r.Totals.StatusCodes, StatusCount{k, v})
+	for k, v := range statuses {
+		r.Totals.StatusCodes = append(r.Totals.StatusCodes, StatusCount{k, v.n})
 	}
 	slices.SortFunc(r.Totals.StatusCodes, func(x, y StatusCount) int { return cmp.Compare(x.Status, y.Status) })
 	r.Servers = []Server{}
-	for _, s := range a.servers {
-		v := *s
+	for _, s := range servers {
+		v := s.Server
 		if v.Responses > 0 {
-			v.MeanRespMS = ms(v.sumResp / time.Duration(v.Responses))
-			v.MaxRespMS = ms(v.maxR)
+			v.MeanRespMS = ms(s.sumResp / time.Duration(v.Responses))
+			v.MaxRespMS = ms(s.maxR)
 		}
 		r.Servers = append(r.Servers, v)
 	}
@@ -616,10 +670,10 @@ func (a *Analyzer) Finish() *Report {
 	return r
 }
 
-func sortCounts(m map[string]uint64) []NameCount {
+func sortCounts(m map[string]*tally) []NameCount {
 	out := make([]NameCount, 0, len(m))
 	for k, v := range m {
-		out = append(out, NameCount{k, v})
+		out = append(out, NameCount{k, v.n})
 	}
 	slices.SortFunc(out, func(x, y NameCount) int { return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.Name, y.Name)) })
 	return out
