@@ -39,11 +39,19 @@ func main() {
 	flowsN := flag.Int("flows", 100000, "flows in the synthetic capture")
 	mode := flag.String("mode", "", "internal: run one measurement (read, decode, analyze)")
 	noTshark := flag.Bool("no-tshark", false, "skip the tshark comparison")
+	workersList := flag.String("workers", "", "comma-separated Options.Workers values for the scaling table (default 1, 2, 4, … up to the number of CPUs)")
 	cpuProfile := flag.String("cpuprofile", "", "with -mode: write a CPU profile")
 	memProfile := flag.String("memprofile", "", "with -mode: write a heap profile at the end")
 	flag.Parse()
 
 	if *mode != "" {
+		if *workersList != "" {
+			w, err := strconv.Atoi(*workersList)
+			if err != nil {
+				fatal(err)
+			}
+			*benchWorkers = w
+		}
 		if *cpuProfile != "" {
 			f, err := os.Create(*cpuProfile)
 			if err != nil {
@@ -88,7 +96,7 @@ func main() {
 	rates := map[string]float64{}
 	var analyzeSecs float64
 	for _, m := range []string{"read", "decode", "flows", "analyze"} {
-		out, err := exec.Command(os.Args[0], "-mode", m, "-file", *file).Output()
+		out, err := exec.Command(os.Args[0], "-mode", m, "-file", *file, "-workers", "1").Output()
 		if err != nil {
 			fatal(fmt.Errorf("%s: %v", m, err))
 		}
@@ -103,6 +111,46 @@ func main() {
 		fmt.Printf("%-10s %12.0f %12.0f %10.1f %12.1f\n", m, pk, pk/secs, float64(st.Size())/(1<<20)/secs, peak/1024)
 	}
 	fmt.Printf("flows/decode rate: %.0f%%, analyze/decode rate: %.0f%%\n", 100*rates["flows"]/rates["decode"], 100*rates["analyze"]/rates["decode"])
+
+	// Scaling: the full Analyze with Options.Workers = w.
+	var ws []int
+	if *workersList != "" {
+		for _, f := range strings.Split(*workersList, ",") {
+			w, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || w < 1 {
+				fatal(fmt.Errorf("bad -workers value %q", f))
+			}
+			ws = append(ws, w)
+		}
+	} else {
+		for w := 1; w < runtime.NumCPU(); w *= 2 {
+			ws = append(ws, w)
+		}
+		ws = append(ws, runtime.NumCPU())
+	}
+	fmt.Printf("\n%-8s %12s %9s %10s %12s   (Analyze, every analyzer; %d CPUs)\n", "workers", "packets/s", "speed-up", "seconds", "peak MiB", runtime.NumCPU())
+	var base, bestSecs float64
+	var bestW int
+	for _, w := range ws {
+		out, err := exec.Command(os.Args[0], "-mode", "analyze", "-file", *file, "-workers", strconv.Itoa(w)).Output()
+		if err != nil {
+			fatal(fmt.Errorf("analyze -workers %d: %v", w, err))
+		}
+		f := strings.Fields(string(out))
+		pk, _ := strconv.ParseFloat(f[0], 64)
+		secs, _ := strconv.ParseFloat(f[1], 64)
+		peak, _ := strconv.ParseFloat(f[2], 64)
+		if base == 0 {
+			base = pk / secs
+		}
+		if w == 1 {
+			analyzeSecs = secs
+		}
+		if bestSecs == 0 || secs < bestSecs {
+			bestSecs, bestW = secs, w
+		}
+		fmt.Printf("%-8d %12.0f %8.2f× %10.2f %12.1f\n", w, pk/secs, pk/secs/base, secs, peak/1024)
+	}
 	if _, err := exec.LookPath("tshark"); err == nil && !*noTshark {
 		t0 := time.Now()
 		cmd := exec.Command("tshark", "-n", "-r", *file, "-q", "-z", "conv,tcp")
@@ -111,7 +159,7 @@ func main() {
 			return
 		}
 		ts := time.Since(t0).Seconds()
-		fmt.Printf("tshark -q -z conv,tcp: %.2f s; pcapai analyze: %.2f s; pcapai is %.1f× faster\n", ts, analyzeSecs, ts/analyzeSecs)
+		fmt.Printf("tshark -q -z conv,tcp: %.2f s; pcapai analyze: %.2f s on 1 worker (%.1f× faster), %.2f s on %d workers (%.1f× faster)\n", ts, analyzeSecs, ts/analyzeSecs, bestSecs, bestW, ts/bestSecs)
 	}
 }
 
@@ -134,6 +182,9 @@ func parseSize(s string) (int64, error) {
 	n, err := strconv.ParseFloat(s, 64)
 	return int64(n * float64(mult)), err
 }
+
+// benchWorkers is Options.Workers in -mode runs (-workers with one value).
+var benchWorkers = new(int)
 
 // keep holds the last Report so a heap profile shows what it retains.
 var keep *pcapai.Report
@@ -175,7 +226,7 @@ func measure(mode, file string) {
 		if err != nil {
 			fatal(err)
 		}
-		var opts pcapai.Options
+		opts := pcapai.Options{Workers: *benchWorkers}
 		if mode == "flows" {
 			opts.Modules = []string{"flows"}
 		}
