@@ -31,11 +31,13 @@ type Analyzer struct {
 	buffered int // bytes held by all reassembly buffers
 	idle     time.Duration
 	swept    time.Time // capture time of the last idle sweep
+	end      time.Time // latest capture time of a TCP/UDP packet seen
 }
 
 // sess is the state of one handshake.
 type sess struct {
 	flow      *flows.Flow
+	frame     uint64 // the frame that created it: Result.Sessions order
 	quic      bool
 	clientDir flows.Dir
 	kept      bool
@@ -56,7 +58,9 @@ type sess struct {
 type tcpFlow struct {
 	dirs [2]tcpDir
 	s    *sess
+	last time.Time // latest capture time of the flow's packets
 	done bool
+	idle bool // abandoned after IdleTimeout (counted when forgotten or at Finish)
 }
 
 type tcpDir struct {
@@ -74,8 +78,10 @@ type quicFlow struct {
 	cs       [2]flows.Stream
 	off      [2]int
 	s        *sess
+	last     time.Time // latest capture time of the flow's packets
 	initials int
 	done     bool
+	idle     bool // abandoned after IdleTimeout (counted at Finish)
 }
 
 // New returns an Analyzer with cfg's caps.
@@ -107,6 +113,9 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 	if p.Flow == nil || !p.L4 {
 		return
 	}
+	if p.Time.After(a.end) {
+		a.end = p.Time
+	}
 	if p.Time.Sub(a.swept) > a.idle {
 		a.expire(p.Time)
 	}
@@ -116,9 +125,25 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 	case flows.UDP:
 		if looksQUICInitial(p.Payload) {
 			a.observeQUIC(p)
+		} else if len(a.udp) > 0 {
+			if q := a.udp[p.Flow]; q != nil {
+				a.idleQUIC(q, p.Time) // any packet keeps a QUIC flow alive
+			}
 		}
 	}
 }
+
+// Idle handshakes. A handshake is abandoned when its flow sees no packet
+// for longer than the idle timeout: a property of the flow alone, so that
+// the result does not depend on the other flows the Analyzer sees (see
+// [Analyzer.Merge]). A packet arriving after such a gap finds its flow
+// abandoned (idleTCP, idleQUIC); so does Finish for a flow idle at the
+// end of the capture. Between the two, expire gives the buffers of idle
+// flows back early: every sweep, at a packet's capture time, abandons
+// only flows that the flow's own next packet (if any, and if capture time
+// does not run backwards) or Finish would find abandoned anyway. Each
+// abandoned flow is counted once in Limits.IdleExpired, when its state is
+// forgotten or at Finish, never by a sweep.
 
 // expire abandons the handshakes of flows idle for longer than the idle
 // timeout at capture time now.
@@ -128,19 +153,71 @@ func (a *Analyzer) expire(now time.Time) {
 		return
 	}
 	a.swept = now
-	for f, t := range a.tcp {
-		if !t.done && now.Sub(f.Last) > a.idle {
-			a.lim.IdleExpired++
-			t.dirs[0].stop, t.dirs[1].stop = true, true
-			a.checkDone(t)
+	for _, t := range a.tcp {
+		if !t.done && now.Sub(t.last) > a.idle {
+			a.abandonTCP(t)
 		}
 	}
-	for f, q := range a.udp {
-		if !q.done && now.Sub(f.Last) > a.idle {
-			a.lim.IdleExpired++
+	for _, q := range a.udp {
+		if !q.done && now.Sub(q.last) > a.idle {
+			q.idle = true
 			a.quicDone(q)
 		}
 	}
+}
+
+// idleTCP abandons t when the packet at capture time now ends an idle
+// gap, and keeps the flow's latest packet time (a packet stamped earlier
+// than one before it, as in damaged captures, moves nothing back).
+func (a *Analyzer) idleTCP(t *tcpFlow, now time.Time) {
+	if !t.done && now.Sub(t.last) > a.idle {
+		a.abandonTCP(t)
+	}
+	if now.After(t.last) {
+		t.last = now
+	}
+}
+
+func (a *Analyzer) abandonTCP(t *tcpFlow) {
+	t.idle = true
+	t.dirs[0].stop, t.dirs[1].stop = true, true
+	a.checkDone(t)
+}
+
+// idleQUIC is idleTCP for a QUIC flow.
+func (a *Analyzer) idleQUIC(q *quicFlow, now time.Time) {
+	if !q.done && now.Sub(q.last) > a.idle {
+		q.idle = true
+		a.quicDone(q)
+	}
+	if now.After(q.last) {
+		q.last = now
+	}
+}
+
+// forgetTCP drops f's state, counting an idle abandonment.
+func (a *Analyzer) forgetTCP(f *flows.Flow, t *tcpFlow) {
+	if t.idle {
+		a.lim.IdleExpired++
+	}
+	delete(a.tcp, f)
+}
+
+// idleAtEnd counts the flows abandoned for idleness that are still held,
+// and the unfinished ones idle at the end of the capture.
+func (a *Analyzer) idleAtEnd() int {
+	n := 0
+	for _, t := range a.tcp {
+		if t.idle || !t.done && a.end.Sub(t.last) > a.idle {
+			n++
+		}
+	}
+	for _, q := range a.udp {
+		if q.idle || !q.done && a.end.Sub(q.last) > a.idle {
+			n++
+		}
+	}
+	return n
 }
 
 // looksTLSRecord is the cheap check on the first bytes of a stream: a
@@ -162,19 +239,20 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 			a.lim.FlowsDropped++
 			return
 		}
-		t = &tcpFlow{}
+		t = &tcpFlow{last: p.Time}
 		t.dirs[0].st.Max = a.lim.MaxStreamBytes
 		t.dirs[1].st.Max = a.lim.MaxStreamBytes
 		a.tcp[f] = t
 	}
+	a.idleTCP(t, p.Time)
 	if t.done {
-		delete(a.tcp, f)
+		a.forgetTCP(f, t)
 		p.Done()
 		return
 	}
 	if t.s == nil && p.Flags&(flows.RST|flows.FIN) != 0 && len(p.Payload) == 0 {
 		// Ended before any handshake: forget it, so scans do not fill the table.
-		delete(a.tcp, f)
+		a.forgetTCP(f, t)
 		return
 	}
 	d := &t.dirs[p.Dir]
@@ -201,7 +279,7 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 	if t.done {
 		// Nothing later in the flow is read (no renegotiation, no
 		// alerts after the handshake): let the engine skip it.
-		delete(a.tcp, f)
+		a.forgetTCP(f, t)
 		p.Done()
 	}
 }
@@ -212,7 +290,7 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 func (a *Analyzer) sweepTCP() bool {
 	for f, t := range a.tcp {
 		if t.done || t.s == nil && t.dirs[0].st.Len() == 0 && t.dirs[1].st.Len() == 0 && t.dirs[0].st.Pending() == 0 && t.dirs[1].st.Pending() == 0 {
-			delete(a.tcp, f)
+			a.forgetTCP(f, t)
 		}
 	}
 	a.lim.Sweeps++
@@ -223,6 +301,9 @@ func (a *Analyzer) sweepTCP() bool {
 func (a *Analyzer) sweepQUIC() bool {
 	for f, q := range a.udp {
 		if q.done {
+			if q.idle {
+				a.lim.IdleExpired++
+			}
 			delete(a.udp, f)
 		}
 	}
@@ -456,7 +537,7 @@ func (a *Analyzer) session(sp **sess, p *flows.Packet, quic bool, clientDir flow
 	if *sp != nil {
 		return *sp
 	}
-	s := &sess{flow: p.Flow, quic: quic, clientDir: clientDir}
+	s := &sess{flow: p.Flow, frame: p.Frame, quic: quic, clientDir: clientDir}
 	if len(a.sessions) < a.lim.MaxSessions {
 		s.kept = true
 		a.sessions = append(a.sessions, s)
@@ -480,10 +561,11 @@ func (a *Analyzer) observeQUIC(p *flows.Packet) {
 			a.lim.FlowsDropped++
 			return
 		}
-		q = &quicFlow{}
+		q = &quicFlow{last: p.Time}
 		q.cs[0].Max, q.cs[1].Max = a.lim.MaxStreamBytes, a.lim.MaxStreamBytes
 		a.udp[f] = q
 	}
+	a.idleQUIC(q, p.Time)
 	if q.done {
 		return
 	}
@@ -561,6 +643,77 @@ func (a *Analyzer) quicDone(q *quicFlow) {
 	q.keys = [2]*quicKeys{}
 }
 
+// Merge folds b into a, for a pass split across several Analyzers by flow
+// (shards). a and b must have been built with the same Config and have
+// seen disjoint sets of flows, each flow's packets all given to one of
+// them in frame order. Merging the shards one after the other into the
+// first, a.Finish then returns what one Analyzer fed every packet in frame
+// order returns, provided that no cap shared by the flows was reached
+// (MaxFlows, MaxBufferedBytes: a shard meets them at other moments than
+// one Analyzer; MaxSessions is applied again here and stays exact) and
+// that capture time does not run backwards from a packet to a later
+// packet of another flow across the idle deadline of an open handshake
+// (the early release of idle handshakes is timed by the packets of other
+// flows). Flow IDs may be renumbered between the pass and Finish: tlsx
+// reads them at Finish. b must not be used afterwards.
+func (a *Analyzer) Merge(b *Analyzer) {
+	for f, t := range b.tcp {
+		a.tcp[f] = t
+	}
+	for f, q := range b.udp {
+		a.udp[f] = q
+	}
+	for k, c := range b.certs {
+		if len(a.certs) >= maxCertCache {
+			break
+		}
+		a.certs[k] = c
+	}
+	// Sessions in creation order: by the frame that created them (a frame
+	// belongs to one flow, so to one shard; a tie keeps a's first).
+	all := make([]*sess, 0, len(a.sessions)+len(b.sessions))
+	i, j := 0, 0
+	for i < len(a.sessions) && j < len(b.sessions) {
+		if b.sessions[j].frame < a.sessions[i].frame {
+			all = append(all, b.sessions[j])
+			j++
+		} else {
+			all = append(all, a.sessions[i])
+			i++
+		}
+	}
+	all = append(all, a.sessions[i:]...)
+	all = append(all, b.sessions[j:]...)
+	// A shard keeps its first MaxSessions sessions, so the first
+	// MaxSessions of all are among the kept ones.
+	if n := len(all) - a.lim.MaxSessions; n > 0 {
+		for _, s := range all[a.lim.MaxSessions:] {
+			s.kept = false
+		}
+		all = all[:a.lim.MaxSessions]
+		a.res.SessionsDropped += n
+	}
+	a.sessions = all
+
+	a.res.ClientHellos += b.res.ClientHellos
+	a.res.ServerHellos += b.res.ServerHellos
+	a.res.CertificateMessages += b.res.CertificateMessages
+	a.res.SessionsDropped += b.res.SessionsDropped
+	a.lim.FlowsDropped += b.lim.FlowsDropped
+	a.lim.Sweeps += b.lim.Sweeps
+	a.lim.StreamTruncated += b.lim.StreamTruncated
+	a.lim.BufferFull += b.lim.BufferFull
+	a.lim.IdleExpired += b.lim.IdleExpired
+	a.lim.ParseErrors += b.lim.ParseErrors
+	a.buffered += b.buffered
+	if b.end.After(a.end) {
+		a.end = b.end
+	}
+	if b.swept.After(a.swept) {
+		a.swept = b.swept
+	}
+}
+
 // Finish returns the result and the findings. Call it once, after the
 // last packet.
 func (a *Analyzer) Finish() (*Result, []attack.Finding) {
@@ -590,6 +743,7 @@ func (a *Analyzer) Finish() (*Result, []attack.Finding) {
 		r.Sessions = append(r.Sessions, ss)
 	}
 	r.Limits = a.lim
+	r.Limits.IdleExpired += a.idleAtEnd()
 	return r, a.findings(r)
 }
 

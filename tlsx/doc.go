@@ -26,6 +26,13 @@
 // "not_observable". Findings ([KindExpired], …) carry Wireshark frame
 // numbers and a display filter selecting them.
 //
+// A pass split by flow across several Analyzers (one per shard) is folded
+// back with [Analyzer.Merge]; what tlsx reports depends on each flow's own
+// packets only (a handshake is abandoned after [Config.IdleTimeout] of
+// its flow's silence, whatever the other flows do), so the merged result
+// is the one-Analyzer result while the caps shared by the flows are not
+// reached.
+//
 // Input is hostile: every length is checked before use, every map and
 // buffer is capped by [Config] and the caps hit are counted in [Limits].
 // Not covered: SSLv2 ClientHellos, STARTTLS (TLS after a plaintext

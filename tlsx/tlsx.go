@@ -74,7 +74,7 @@ type Limits struct {
 	StreamTruncated  int `json:"stream_truncated"` // directions that hit MaxStreamBytes before the handshake ended
 	MaxBufferedBytes int `json:"max_buffered_bytes"`
 	BufferFull       int `json:"buffer_full"`  // directions dropped because MaxBufferedBytes was reached
-	IdleExpired      int `json:"idle_expired"` // handshakes abandoned after Config.IdleTimeout
+	IdleExpired      int `json:"idle_expired"` // followed flows left unfinished for longer than Config.IdleTimeout (the capture's end included)
 	ParseErrors      int `json:"parse_errors"` // handshake messages that did not parse
 }
 
