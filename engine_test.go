@@ -195,7 +195,7 @@ func TestPacketDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := newEngine(Options{noRecover: true, Modules: []string{"flows"}})
+	e, err := newEngine(Options{noRecover: true, Modules: []string{"flows"}, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,3 +5,5 @@ package pcapai
 
 func (m *httpModule) merge(o module)  { m.a.Merge(o.(*httpModule).a) }
 func (m *credsModule) merge(o module) { m.d.Merge(o.(*credsModule).d) }
+
+func (m *tlsModule) merge(o module) { m.a.Merge(o.(*tlsModule).a) }
