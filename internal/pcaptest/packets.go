@@ -14,6 +14,12 @@ import (
 // the call).
 func Packets(t testing.TB, path string, fn func(p *flows.Packet)) {
 	t.Helper()
+	Records(t, path, func(_ []byte, _ flows.LinkType, p *flows.Packet) { fn(p) })
+}
+
+// Records is Packets with each packet's raw frame and link type.
+func Records(t testing.TB, path string, fn func(data []byte, lt flows.LinkType, p *flows.Packet)) {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +43,6 @@ func Packets(t testing.TB, path string, fn func(p *flows.Packet)) {
 		}
 		dec.Decode(rec.Data, lt, n, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, &p)
 		tab.Observe(&p)
-		fn(&p)
+		fn(rec.Data, lt, &p)
 	}
 }
