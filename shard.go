@@ -29,8 +29,8 @@ import (
 // in the single-engine pass: it is the same, byte for byte.
 
 const (
-	roundRecords = 4096    // records per round, over all shards
-	roundBytes   = 4 << 20 // captured bytes per round
+	roundRecords = 1024    // records per round, over all shards
+	roundBytes   = 1 << 20 // captured bytes per round
 	maxWorkers   = 64
 )
 
@@ -123,13 +123,13 @@ func (e *engine) shardedPass(ctx context.Context, r *Reader, n int) (passEnd, er
 	out := make([]chan *outBatch, n)
 	freeIn := make(chan *inBatch, 8*n)
 	freeOut := make(chan *outBatch, 8*n)
-	rounds := make(chan round, 8)
+	rounds := make(chan round, 4)
 	freeRounds := make(chan round, 16)
 	var wg sync.WaitGroup
 	for i := range shards {
-		in[i] = make(chan *inBatch, 4)
+		in[i] = make(chan *inBatch, 2)
 		if g != nil {
-			out[i] = make(chan *outBatch, 4)
+			out[i] = make(chan *outBatch, 2)
 		}
 		wg.Add(1)
 		go func(s *engine, in <-chan *inBatch, out chan<- *outBatch) {
