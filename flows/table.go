@@ -25,6 +25,7 @@ type Table struct {
 	nextID  uint64
 	shared  *atomic.Int64   // flows of all tables sharing MaxFlows (NewTables)
 	byKey   map[Key][]*Flow // FlowAt's index, built on first use
+	slab    []tcpFlow       // preallocated TCP flow records
 }
 
 // NewTables returns n tables for workers that split one capture between
@@ -196,8 +197,13 @@ func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p
 	}
 	t.nextID++
 	if inner && proto == TCP && p.L4 {
-		// One allocation for the flow and its TCP state.
-		tf := &tcpFlow{}
+		// The flow and its TCP state come from a slab: one allocation per
+		// 64 TCP flows.
+		if len(t.slab) == 0 {
+			t.slab = make([]tcpFlow, 64)
+		}
+		tf := &t.slab[0]
+		t.slab = t.slab[1:]
 		tf.st.dir[0].winScale, tf.st.dir[1].winScale = -1, -1
 		f = &tf.f
 		f.tcp, f.TCPStats = &tf.st, &tf.stats
