@@ -1,7 +1,10 @@
 // Command pcapbench measures pcapai's speed and memory on one large capture:
 // the bare record read, a bare gopacket DecodingLayerParser loop, Analyze
 // with the flow table only, and the full Analyze, each in its own process so peak memory (VmHWM) is its own.
-// With tshark on PATH it also times `tshark -q -z conv,tcp` on the file.
+// It ends with the full Analyze at Options.Workers = 1, 2, 4 … up to the
+// CPUs (or -workers 1,2,3), each in its own process: packets/s, speed-up
+// and peak memory. With tshark on PATH it also times
+// `tshark -q -z conv,tcp` on the file.
 //
 //	go run ./internal/tools/pcapbench -gen 1GiB            # synthesize testdata/bench/synthetic.pcap, then measure
 //	go run ./internal/tools/pcapbench -file big.pcap       # measure an existing capture
