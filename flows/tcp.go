@@ -4,25 +4,26 @@ import "time"
 
 // seqInfo is Wireshark's per-direction tcp_analyze_seq_info.
 type seqInfo struct {
-	baseSet        bool
-	baseSeq        uint32
-	nextSet        bool
-	nextSeq        uint32
+	// Fields ordered by size: one seqInfo per direction of every TCP flow.
 	nextSeqTime    int64 // Unix ns
-	maxToBeAckedOK bool
+	lastAckTime    int64 // Unix ns
+	baseSeq        uint32
+	nextSeq        uint32
 	maxToBeAcked   uint32
 	lastAck        uint32
-	lastAckTime    int64 // Unix ns
+	dupAckNum      int32
 	window         uint16
-	windowSet      bool
-	winScale       int8 // -1 unknown
-	dupAckNum      int
 	lastFlags      TCPAnalysis
+	history        uint16 // Zeek history letters seen, one bit each
+	winScale       int8   // -1 unknown
+	baseSet        bool
+	nextSet        bool
+	maxToBeAckedOK bool
+	windowSet      bool
 	sawSYN         bool
 	sawFIN         bool
 	sawRST         bool
 	sawData        bool
-	history        uint16 // Zeek history letters seen, one bit each
 }
 
 type tcpState struct {
