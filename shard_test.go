@@ -6,32 +6,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pcapai/pcapai/internal/pcaptest"
 )
-
-// shardCaptures lists the captures the sharded pass is checked on: every
-// capture in testdata/ and, when present, every shared one.
-func shardCaptures(t *testing.T) []string {
-	var files []string
-	for _, pat := range []string{"*.pcap", "*.pcapng", "*.pcap.gz"} {
-		m, _ := filepath.Glob(filepath.Join(pcaptest.TestdataDir(), pat))
-		files = append(files, m...)
-	}
-	d := filepath.Join(pcaptest.Root(), "..", "shared", "pcaps")
-	if _, err := os.Stat(d); err == nil {
-		for _, pat := range []string{"*.pcap", "*.pcapng", "*.cap", "*.pcap.gz"} {
-			m, _ := filepath.Glob(filepath.Join(d, pat))
-			files = append(files, m...)
-		}
-	}
-	slices.Sort(files)
-	return files
-}
 
 func analyzeJSON(t *testing.T, path string, opts Options) []byte {
 	t.Helper()
@@ -55,7 +34,7 @@ func analyzeJSON(t *testing.T, path string, opts Options) []byte {
 // TestWorkersSameReport checks that the Report of every capture is byte for
 // byte the same whatever the number of workers.
 func TestWorkersSameReport(t *testing.T) {
-	files := shardCaptures(t)
+	files := pcaptest.Captures()
 	if len(files) < 30 {
 		t.Fatalf("only %d captures found", len(files))
 	}
@@ -65,10 +44,9 @@ func TestWorkersSameReport(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			mods := shardTestModules()
-			one := analyzeJSON(t, f, Options{Workers: 1, Modules: mods})
+			one := analyzeJSON(t, f, Options{Workers: 1})
 			for _, w := range workers {
-				got := analyzeJSON(t, f, Options{Workers: w, Modules: mods})
+				got := analyzeJSON(t, f, Options{Workers: w})
 				if !bytes.Equal(one, got) {
 					var a, b any
 					json.Unmarshal(one, &a)
@@ -80,12 +58,44 @@ func TestWorkersSameReport(t *testing.T) {
 	}
 }
 
-func shardTestModules() []string {
-	var m []string
-	for _, n := range ModuleNames() {
-		if !strings.Contains(os.Getenv("SHARD_SKIP"), n) {
-			m = append(m, n)
-		}
+// TestWorkersDamagedCapture: a capture cut inside a record, and one whose
+// frames are garbage after the headers, give the same Report (results so
+// far plus the warning) with one worker and with several.
+func TestWorkersDamagedCapture(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(pcaptest.TestdataDir(), "tcp_port_reuse.pcap"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return m
+	garbled := bytes.Clone(b)
+	for i := 24 + 16 + 14; i < len(garbled); i += 7 {
+		garbled[i] ^= 0x5a // flip bytes inside frames, past the first Ethernet header
+	}
+	for name, data := range map[string][]byte{"cut": b[:len(b)*2/3], "garbled": garbled} {
+		t.Run(name, func(t *testing.T) {
+			run := func(w int) ([]byte, *Report) {
+				r, err := NewReader(bytes.NewReader(data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep, err := Analyze(context.Background(), r, Options{Workers: w})
+				if err != nil {
+					t.Fatal(err)
+				}
+				j, _ := json.Marshal(rep)
+				return j, rep
+			}
+			one, rep := run(1)
+			if name == "cut" && (!rep.Capture.Truncated || len(rep.Warnings) == 0 || rep.Capture.Packets == 0) {
+				t.Fatalf("cut capture: truncated %v, warnings %q, packets %d; want the packets so far and a warning", rep.Capture.Truncated, rep.Warnings, rep.Capture.Packets)
+			}
+			for _, w := range []int{2, 4} {
+				if got, _ := run(w); !bytes.Equal(one, got) {
+					var a, b any
+					json.Unmarshal(one, &a)
+					json.Unmarshal(got, &b)
+					t.Fatalf("Workers=%d differs:\n%s", w, firstLines(cmp.Diff(a, b), 40))
+				}
+			}
+		})
+	}
 }

@@ -13,27 +13,10 @@ import "encoding/binary"
 // together": UDP, ICMP, ARP and tunnels, whose analyzers pair messages
 // across addresses (DNS, DHCP, SIP with its RTP, ICMP errors); TCP to or
 // from a port in shared (the DNS, mDNS, LLMNR and SIP ports), so those
-// analyzers see their TCP side too; and frames it cannot read. A TCP connection seen both inside a
-// tunnel and bare would be split; that is the one case where the two
-// views would count a flow differently.
+// analyzers see their TCP side too; and frames it cannot read. Two cases
+// split a TCP connection: one seen both inside a tunnel and bare, and a
+// fragmented one to a shared port (later fragments carry no ports).
 func Shard(data []byte, lt LinkType, shared *PortSet) (hash uint64, ok bool) {
-	return shardLink(data, lt, shared)
-}
-
-// PortSet is a set of TCP ports; the zero value is empty.
-type PortSet [1024]uint64
-
-// Add adds ports to the set.
-func (s *PortSet) Add(ports ...uint16) {
-	for _, p := range ports {
-		s[p>>6] |= 1 << (p & 63)
-	}
-}
-
-// Has reports whether p is in the set.
-func (s *PortSet) Has(p uint16) bool { return s != nil && s[p>>6]&(1<<(p&63)) != 0 }
-
-func shardLink(data []byte, lt LinkType, shared *PortSet) (hash uint64, ok bool) {
 	switch lt {
 	case LinkEthernet:
 		return shardEther(data, shared)
@@ -217,3 +200,16 @@ func mix64(x uint64) uint64 {
 	x ^= x >> 31
 	return x
 }
+
+// PortSet is a set of TCP ports; the zero value is empty.
+type PortSet [1024]uint64
+
+// Add adds ports to the set.
+func (s *PortSet) Add(ports ...uint16) {
+	for _, p := range ports {
+		s[p>>6] |= 1 << (p & 63)
+	}
+}
+
+// Has reports whether p is in the set.
+func (s *PortSet) Has(p uint16) bool { return s != nil && s[p>>6]&(1<<(p&63)) != 0 }

@@ -2,7 +2,6 @@ package flows_test
 
 import (
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -26,12 +25,7 @@ type route struct {
 // packets of a TCP flow one route (both directions, every fragment), that
 // only TCP leaves shard 0, and that TCP to a shared port stays on it.
 func TestShardKeepsFlowsWhole(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(pcaptest.TestdataDir(), "*.pcap*"))
-	d := filepath.Join(pcaptest.Root(), "..", "shared", "pcaps")
-	if _, err := os.Stat(d); err == nil {
-		more, _ := filepath.Glob(filepath.Join(d, "*.pcap*"))
-		files = append(files, more...)
-	}
+	files := pcaptest.Captures()
 	ports := sharedPorts()
 	var spread, tcpFlows int
 	for _, f := range files {

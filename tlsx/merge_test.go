@@ -195,25 +195,11 @@ func shardedRun(t *testing.T, recs []record, cfg Config, n int) (seq, merged *An
 	}
 
 	// Renumber the flows as the engine does after the pass.
-	type ref struct {
-		f     *flows.Flow
-		local uint64
-	}
-	var all []ref
+	var tabs []*flows.Table
 	for _, sh := range shards {
-		for _, fl := range sh.tab.Flows() {
-			all = append(all, ref{fl, fl.ID})
-		}
+		tabs = append(tabs, sh.tab)
 	}
-	slices.SortStableFunc(all, func(x, y ref) int {
-		if c := cmpU64(x.f.FirstFrame, y.f.FirstFrame); c != 0 {
-			return c
-		}
-		return cmpU64(x.local, y.local)
-	})
-	for i, r := range all {
-		r.f.ID = uint64(i + 1)
-	}
+	all := flows.JoinTables(tabs...).Flows()
 	// The flows as the Report lists them, with the App tlsx set.
 	type row struct {
 		ID       uint64
@@ -224,8 +210,8 @@ func shardedRun(t *testing.T, recs []record, cfg Config, n int) (seq, merged *An
 	for _, f := range tab.Flows() {
 		want = append(want, row{f.ID, f.Src, f.Dst, f.App})
 	}
-	for _, r := range all {
-		got = append(got, row{r.f.ID, r.f.Src, r.f.Dst, r.f.App})
+	for _, f := range all {
+		got = append(got, row{f.ID, f.Src, f.Dst, f.App})
 	}
 	if d := cmp.Diff(want, got, mergeCmp...); d != "" {
 		t.Errorf("flows (-one table +renumbered shards):\n%s", d)

@@ -1,7 +1,6 @@
 package httpx_test
 
 import (
-	"cmp"
 	"encoding/json"
 	"hash/fnv"
 	"net/netip"
@@ -142,22 +141,11 @@ func runSharded(t *testing.T, path string, n int, route func(*flows.Packet, int)
 		shards[i].observe(&rec, lt, k)
 	}
 
-	type sf struct {
-		f     *flows.Flow
-		shard int
+	var tabs []*flows.Table
+	for _, s := range shards {
+		tabs = append(tabs, s.tab)
 	}
-	var all []sf
-	for i, s := range shards {
-		for fl := range s.tab.All() {
-			all = append(all, sf{fl, i})
-		}
-	}
-	slices.SortFunc(all, func(x, y sf) int {
-		return cmp.Or(cmp.Compare(x.f.FirstFrame, y.f.FirstFrame), cmp.Compare(x.shard, y.shard), cmp.Compare(x.f.ID, y.f.ID))
-	})
-	for i, x := range all {
-		x.f.ID = uint64(i + 1)
-	}
+	all := flows.JoinTables(tabs...).Flows() // renumbered as the engine does
 	if len(all) != seq.tab.Len() {
 		t.Errorf("%d flows in the shards, %d in one table", len(all), seq.tab.Len())
 	}

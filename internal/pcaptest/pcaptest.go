@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -89,4 +90,18 @@ func Num(m map[string]any, keys ...string) (float64, bool) {
 	}
 	f, ok := cur.(float64)
 	return f, ok
+}
+
+// Captures returns every capture in testdata/ and, when ../shared/pcaps is
+// present, every shared capture, sorted.
+func Captures() []string {
+	var files []string
+	for _, d := range []string{TestdataDir(), filepath.Join(Root(), "..", "shared", "pcaps")} {
+		for _, pat := range []string{"*.pcap", "*.pcapng", "*.cap", "*.pcap.gz"} {
+			m, _ := filepath.Glob(filepath.Join(d, pat))
+			files = append(files, m...)
+		}
+	}
+	slices.Sort(files)
+	return files
 }

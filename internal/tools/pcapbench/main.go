@@ -48,12 +48,13 @@ func main() {
 	flag.Parse()
 
 	if *mode != "" {
+		workers := 0
 		if *workersList != "" {
 			w, err := strconv.Atoi(*workersList)
 			if err != nil {
 				fatal(err)
 			}
-			*benchWorkers = w
+			workers = w
 		}
 		if *cpuProfile != "" {
 			f, err := os.Create(*cpuProfile)
@@ -63,7 +64,7 @@ func main() {
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
 		}
-		measure(*mode, *file)
+		measure(*mode, *file, workers)
 		if *memProfile != "" {
 			f, err := os.Create(*memProfile)
 			if err != nil {
@@ -186,14 +187,11 @@ func parseSize(s string) (int64, error) {
 	return int64(n * float64(mult)), err
 }
 
-// benchWorkers is Options.Workers in -mode runs (-workers with one value).
-var benchWorkers = new(int)
-
 // keep holds the last Report so a heap profile shows what it retains.
 var keep *pcapai.Report
 
-// measure runs one mode and prints "packets seconds peakKiB".
-func measure(mode, file string) {
+// measure runs one mode (the Analyze ones with Options.Workers = workers) and prints "packets seconds peakKiB".
+func measure(mode, file string, workers int) {
 	t0 := time.Now()
 	var n uint64
 	switch mode {
@@ -229,7 +227,7 @@ func measure(mode, file string) {
 		if err != nil {
 			fatal(err)
 		}
-		opts := pcapai.Options{Workers: *benchWorkers}
+		opts := pcapai.Options{Workers: workers}
 		if mode == "flows" {
 			opts.Modules = []string{"flows"}
 		}
