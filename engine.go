@@ -144,6 +144,9 @@ func (e *engine) read(ctx context.Context, r *Reader, visit func(rec *capfile.Re
 	r.used = true
 	cf := r.cf
 	e.cap.init(cf)
+	// One record for the whole loop: visit takes its address, so a
+	// per-iteration variable would move to the heap on every packet.
+	var rec capfile.Record
 	for {
 		if end.n&4095 == 4095 {
 			if err := ctx.Err(); err != nil {
@@ -153,7 +156,8 @@ func (e *engine) read(ctx context.Context, r *Reader, visit func(rec *capfile.Re
 				e.opts.Progress(r.bytesRead(), r.size)
 			}
 		}
-		rec, err := cf.Next()
+		var err error
+		rec, err = cf.Next()
 		if err != nil {
 			if err != io.EOF {
 				end.readErr = readError(r.name, err)
