@@ -45,13 +45,25 @@ type layerSet struct {
 	ip4   layers.IPv4
 	ip6   layers.IPv6
 	arp   layers.ARP
-	tcp   layers.TCP
-	udp   layers.UDP
+	tcp   tcpLayer
+	udp   udpLayer
 	icmp4 layers.ICMPv4
 	icmp6 layers.ICMPv6
 
 	pEth, pSLL, pIP4, pIP6 *gopacket.DecodingLayerParser
 }
+
+// tcpLayer and udpLayer end the parse at the transport header: the decoder
+// follows what UDP carries itself (afterUDP) and nothing above TCP, and
+// layers.TCP's and layers.UDP's NextLayerType look both ports up in a
+// 64k-entry table, a cache miss on most packets.
+type (
+	tcpLayer struct{ layers.TCP }
+	udpLayer struct{ layers.UDP }
+)
+
+func (*tcpLayer) NextLayerType() gopacket.LayerType { return gopacket.LayerTypeZero }
+func (*udpLayer) NextLayerType() gopacket.LayerType { return gopacket.LayerTypeZero }
 
 func newLayerSet() *layerSet {
 	s := &layerSet{}
@@ -479,7 +491,7 @@ func (d *Decoder) fill(s *layerSet, lt gopacket.LayerType, p *Packet) {
 			p.l4Len -= ip.HopByHop.ActualLength
 		}
 	case layers.LayerTypeTCP:
-		t := &s.tcp
+		t := &s.tcp.TCP
 		p.addLayer(LayerTCP)
 		p.L4 = true
 		p.Proto = TCP
@@ -517,7 +529,7 @@ func (d *Decoder) fill(s *layerSet, lt gopacket.LayerType, p *Packet) {
 			}
 		}
 	case layers.LayerTypeUDP:
-		u := &s.udp
+		u := &s.udp.UDP
 		p.addLayer(LayerUDP)
 		p.L4 = true
 		p.Proto = UDP

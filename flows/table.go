@@ -19,7 +19,7 @@ type Table struct {
 	// are counted in Dropped and not tracked. Zero means DefaultMaxFlows.
 	MaxFlows int
 
-	m       map[Key]*Flow
+	idx     index
 	all     []*Flow
 	dropped uint64
 	nextID  uint64
@@ -92,7 +92,7 @@ func (t *Table) FlowAt(k Key, frame uint64) *Flow {
 
 // NewTable returns an empty table with the given flow cap (0: the default).
 func NewTable(maxFlows int) *Table {
-	return &Table{MaxFlows: maxFlows, m: make(map[Key]*Flow, 1024)}
+	return &Table{MaxFlows: maxFlows}
 }
 
 // Len returns the number of flows.
@@ -118,7 +118,19 @@ func (t *Table) All() iter.Seq[*Flow] {
 func (t *Table) Flows() []*Flow { return t.all }
 
 // Lookup returns the current flow for k, or nil.
-func (t *Table) Lookup(k Key) *Flow { return t.m[k] }
+func (t *Table) Lookup(k Key) *Flow {
+	if t.idx.slots == nil {
+		return nil
+	}
+	x := &t.idx
+	mask := uint64(len(x.slots) - 1)
+	for i := x.hash(&k) & mask; x.slots[i].f != nil; i = (i + 1) & mask {
+		if s := &x.slots[i]; s.key() == k {
+			return s.f
+		}
+	}
+	return nil
+}
 
 // Observe finds or creates the flow of p, updates it and sets p.Flow, p.Dir
 // and p.TCP. Packets without a transport flow (ARP, non-IP) are left with a
@@ -174,7 +186,7 @@ func (f *Flow) count(p *Packet, d Dir, payload int) {
 // flowFor returns the flow of a packet src → dst with key k, creating it
 // when needed, and the packet's direction in it.
 func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p *Packet, inner bool) (*Flow, Dir) {
-	f := t.m[k]
+	f, h := t.idx.lookup(&k, src, dst)
 	if f != nil {
 		d := FromInitiator
 		if rev != f.keyRev {
@@ -183,9 +195,6 @@ func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p
 		if !(inner && proto == TCP && p.L4 && t.reused(f, d, p)) {
 			return f, d
 		}
-	}
-	if t.m == nil {
-		t.m = make(map[Key]*Flow, 1024)
 	}
 	max := t.MaxFlows
 	if max == 0 {
@@ -216,7 +225,7 @@ func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p
 		// The first packet seen is the responder's SYN+ACK.
 		f.Src, f.Dst, f.keyRev, d = dst, src, !rev, FromResponder
 	}
-	t.m[k] = f
+	t.idx.set(h, &k, f)
 	t.all = append(t.all, f)
 	return f, d
 }

@@ -70,6 +70,7 @@ func main() {
 			if err != nil {
 				fatal(err)
 			}
+			runtime.GC() // the profile shows the heap as of the last collection
 			pprof.Lookup("heap").WriteTo(f, 0)
 			runtime.KeepAlive(keep)
 			f.Close()
@@ -240,6 +241,11 @@ func measure(mode, file string, workers int) {
 	}
 	secs := time.Since(t0).Seconds()
 	fmt.Printf("%d %f %d\n", n, secs, peakKiB())
+	if os.Getenv("PCAPBENCH_MEMSTATS") != "" {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(os.Stderr, "sys %d heapsys %d heapinuse %d heapidle %d released %d stacks %d other %d gcsys %d totalalloc %d\n", ms.Sys>>20, ms.HeapSys>>20, ms.HeapInuse>>20, ms.HeapIdle>>20, ms.HeapReleased>>20, ms.StackSys>>20, ms.OtherSys>>20, ms.GCSys>>20, ms.TotalAlloc>>20)
+	}
 }
 
 func peakKiB() int64 {
