@@ -151,7 +151,9 @@ func (e *engine) shardedPass(ctx context.Context, r *Reader, n int) (passEnd, er
 					if ob != nil {
 						ob.pkts = append(ob.pkts, *p)
 						q := &ob.pkts[len(ob.pkts)-1]
-						q.Payload = nil
+						// The in-order analyzers read neither the tunnels
+						// (decoder-owned) nor payload beyond a flow's first.
+						q.Payload, q.Tunnels = nil, nil
 						if keepPayload && p.FirstPayload {
 							ob.pay = append(ob.pay, len(ob.pkts)-1, len(ob.data), len(p.Payload))
 							ob.data = append(ob.data, p.Payload...)

@@ -92,6 +92,7 @@ func newLayerSet() *layerSet {
 type Decoder struct {
 	outer, inner *layerSet
 	decoded      []gopacket.LayerType
+	tunnels      [MaxTunnels]Tunnel // what Packet.Tunnels holds
 	frag         *defragmenter
 	stats        DecodeStats
 	// CatchPanics turns a panic in a gopacket layer into a Malformed packet
@@ -699,7 +700,7 @@ func (d *Decoder) afterUDP(s *layerSet, p *Packet) {
 		vni := uint32(data[4])<<16 | uint32(data[5])<<8 | uint32(data[6])
 		k, _ := p.Key()
 		d.pushTunnel(EncapVXLAN, k, p)
-		p.Tunnels[p.NTunnels-1].VNI = vni
+		p.Tunnels[len(p.Tunnels)-1].VNI = vni
 		p.addLayer(LayerVXLAN)
 		d.resetL3(p)
 		d.run(d.inner, d.inner.pEth, data[8:], p)
@@ -716,7 +717,7 @@ func (d *Decoder) afterUDP(s *layerSet, p *Packet) {
 		vni := uint32(data[4])<<16 | uint32(data[5])<<8 | uint32(data[6])
 		k, _ := p.Key()
 		d.pushTunnel(EncapGeneve, k, p)
-		p.Tunnels[p.NTunnels-1].VNI = vni
+		p.Tunnels[len(p.Tunnels)-1].VNI = vni
 		p.addLayer(LayerGeneve)
 		d.resetL3(p)
 		inner := data[8+optLen:]
@@ -771,12 +772,12 @@ func (d *Decoder) gre(data []byte, p *Packet) {
 		d.fail(p)
 		return
 	}
-	if p.NTunnels >= MaxTunnels {
+	if len(p.Tunnels) >= MaxTunnels {
 		p.Status = Unsupported
 		return
 	}
 	d.pushTunnel(EncapGRE, Key{}, p)
-	p.Tunnels[p.NTunnels-1].VNI = key
+	p.Tunnels[len(p.Tunnels)-1].VNI = key
 	d.resetL3(p)
 	inner := data[n:]
 	switch proto {
@@ -795,11 +796,12 @@ func (d *Decoder) gre(data []byte, p *Packet) {
 
 // pushTunnel records the current network layer as an encapsulation hop.
 func (d *Decoder) pushTunnel(kind Encap, outer Key, p *Packet) {
-	if p.NTunnels >= MaxTunnels {
+	if len(p.Tunnels) >= MaxTunnels {
 		return
 	}
-	p.Tunnels[p.NTunnels] = Tunnel{Kind: kind, Outer: outer, OuterSrc: p.SrcAddrPort(), OuterDst: p.DstAddrPort()}
-	p.NTunnels++
+	n := len(p.Tunnels)
+	d.tunnels[n] = Tunnel{Kind: kind, Outer: outer, OuterSrc: p.SrcAddrPort(), OuterDst: p.DstAddrPort()}
+	p.Tunnels = d.tunnels[:n+1]
 }
 
 // resetL3 clears the network and transport fields before an inner packet

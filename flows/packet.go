@@ -240,8 +240,10 @@ type Packet struct {
 	VLANs          [2]uint16 // outer first
 	NVLAN          int       // VLAN tags seen (may exceed len(VLANs))
 
-	Tunnels  [MaxTunnels]Tunnel // outermost first
-	NTunnels int
+	// Tunnels are the encapsulations the packet came through, outermost
+	// first (at most MaxTunnels). Like Payload, the slice belongs to the
+	// decoder and is valid until the next record.
+	Tunnels []Tunnel
 
 	Net Net // network layer of the innermost packet
 

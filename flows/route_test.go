@@ -32,13 +32,13 @@ func TestShardKeepsFlowsWhole(t *testing.T) {
 		routes := map[*flows.Flow]route{}
 		pcaptest.Records(t, f, func(data []byte, lt flows.LinkType, p *flows.Packet) {
 			h, ok := flows.Shard(data, lt, ports)
-			if ok && p.Net != flows.NetNone && p.Proto != flows.TCP && !p.Fragment && p.NTunnels == 0 {
+			if ok && p.Net != flows.NetNone && p.Proto != flows.TCP && !p.Fragment && len(p.Tunnels) == 0 {
 				t.Errorf("%s frame %d: %v packet routed off shard 0", filepath.Base(f), p.Frame, p.Proto)
 			}
 			if ok && p.Proto == flows.TCP && p.L4 && (ports.Has(p.SrcPort) || ports.Has(p.DstPort)) {
 				t.Errorf("%s frame %d: TCP %d→%d on a shared port routed off shard 0", filepath.Base(f), p.Frame, p.SrcPort, p.DstPort)
 			}
-			if p.Flow == nil || p.Flow.Proto != flows.TCP || p.NTunnels > 0 {
+			if p.Flow == nil || p.Flow.Proto != flows.TCP || len(p.Tunnels) > 0 {
 				return
 			}
 			r := route{h, ok}

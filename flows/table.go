@@ -137,7 +137,7 @@ func (t *Table) Lookup(k Key) *Flow {
 // nil Flow. Tunnelled packets also count toward their outer UDP flows.
 func (t *Table) Observe(p *Packet) {
 	p.Flow = nil
-	for i := 0; i < p.NTunnels; i++ {
+	for i := range p.Tunnels {
 		tn := &p.Tunnels[i]
 		if tn.Outer.IsZero() {
 			continue
@@ -155,8 +155,8 @@ func (t *Table) Observe(p *Packet) {
 	if f == nil {
 		return
 	}
-	if f.Tunnel == 0 && p.NTunnels > 0 {
-		f.Tunnel = p.Tunnels[p.NTunnels-1].Kind
+	if f.Tunnel == 0 && len(p.Tunnels) > 0 {
+		f.Tunnel = p.Tunnels[len(p.Tunnels)-1].Kind
 	}
 	if f.VLAN == 0 && p.NVLAN > 0 {
 		f.VLAN = p.VLANs[p.NVLAN-1]
