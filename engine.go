@@ -77,29 +77,46 @@ func (e *engine) observe(p *flows.Packet) {
 
 // dispatch gives a packet the flow table has seen to every module.
 func (e *engine) dispatch(p *flows.Packet) {
-	for i, m := range e.mods {
-		if !p.Wants(i) {
-			continue // the analyzer is done with this flow
-		}
-		if e.opts.noRecover {
-			m.observe(p)
-			continue
-		}
-		e.safeObserve(i, m, p)
-	}
+	e.dispatchAll(p, true)
 	p.Wants(-1)
 }
 
-func (e *engine) safeObserve(i int, m module, p *flows.Packet) {
+// dispatchAll gives p to every module; with wants, only to those not done
+// with its flow.
+func (e *engine) dispatchAll(p *flows.Packet, wants bool) {
+	if e.opts.noRecover {
+		for i, m := range e.mods {
+			if !wants || p.Wants(i) {
+				m.observe(p)
+			}
+		}
+		return
+	}
+	for i := 0; i < len(e.mods); {
+		i = e.safeDispatch(p, i, wants)
+	}
+}
+
+// safeDispatch gives p to the modules from start on, under one deferred
+// recover per packet rather than one per module. A module that panics is
+// recorded and skipped for this packet; it returns the index to go on from.
+func (e *engine) safeDispatch(p *flows.Packet, start int, wants bool) (next int) {
+	i := start
 	defer func() {
 		if r := recover(); r != nil {
 			e.panics++
 			if e.lastErr == "" {
 				e.lastErr = fmt.Sprintf("analyzer %s panicked on frame %d: %v\n%s", e.names[i], p.Frame, r, firstLines(string(debug.Stack()), 12))
 			}
+			next = i + 1
 		}
 	}()
-	m.observe(p)
+	for ; i < len(e.mods); i++ {
+		if !wants || p.Wants(i) { // else the analyzer is done with this flow
+			e.mods[i].observe(p)
+		}
+	}
+	return i
 }
 
 func firstLines(s string, n int) string {

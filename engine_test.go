@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -219,3 +220,46 @@ func (c countModule) observe(p *flows.Packet) {
 	}
 }
 func (countModule) finish(*engine, *Report) {}
+
+// panicky panics on the frames in at; count records the frames it saw.
+type panicky struct {
+	at   map[uint64]bool
+	seen []uint64
+}
+
+func (m *panicky) observe(p *flows.Packet) {
+	m.seen = append(m.seen, p.Frame)
+	if m.at[p.Frame] {
+		panic("boom")
+	}
+}
+func (m *panicky) finish(*engine, *Report) {}
+
+// TestAnalyzerPanic: a module that panics is recorded with its name and
+// frame, the modules after it still see that packet, and the pass goes on.
+func TestAnalyzerPanic(t *testing.T) {
+	e, err := newEngine(Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := &panicky{at: map[uint64]bool{2: true, 3: true}}
+	second := &panicky{at: map[uint64]bool{3: true}}
+	e.add("first", first)
+	e.add("second", second)
+	frame := pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: 1000, Ack: 1, Flags: 0x18, Payload: []byte("hello")})
+	ts := time.Unix(1700000000, 0).UTC()
+	for n := uint64(1); n <= 4; n++ {
+		e.dec.Decode(frame, flows.LinkEthernet, n, ts, len(frame), 0, &e.pkt)
+		e.observe(&e.pkt)
+	}
+	want := []uint64{1, 2, 3, 4}
+	if !slices.Equal(first.seen, want) || !slices.Equal(second.seen, want) {
+		t.Fatalf("frames seen: first %v, second %v; want %v for both", first.seen, second.seen, want)
+	}
+	if e.panics != 3 {
+		t.Errorf("panics = %d, want 3", e.panics)
+	}
+	if !strings.HasPrefix(e.lastErr, "analyzer first panicked on frame 2: boom") {
+		t.Errorf("lastErr = %q", e.lastErr)
+	}
+}

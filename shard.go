@@ -321,12 +321,4 @@ func (e *engine) shardedPass(ctx context.Context, r *Reader, n int) (passEnd, er
 // it points to belongs to a shard that may be updating it: these
 // analyzers read only what is set when a flow starts (addresses, ports,
 // protocol, first frame) and never call Packet.Done.
-func (e *engine) dispatchInOrder(p *flows.Packet) {
-	for i, m := range e.mods {
-		if e.opts.noRecover {
-			m.observe(p)
-			continue
-		}
-		e.safeObserve(i, m, p)
-	}
-}
+func (e *engine) dispatchInOrder(p *flows.Packet) { e.dispatchAll(p, false) }

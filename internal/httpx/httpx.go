@@ -267,11 +267,13 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 		isReq := p.Dir == flows.FromInitiator && isRequestStart(p.Payload)
 		if !isReq && !(p.Dir == flows.FromResponder && isResponseStart(p.Payload)) {
 			a.conns[p.Flow] = nil
+			p.Done() // not HTTP: the engine need not call again for this flow
 			return
 		}
 		if a.live >= a.cfg.MaxConns {
 			a.dropped.Conns++
 			a.conns[p.Flow] = nil
+			p.Done()
 			return
 		}
 		c = &conn{}
