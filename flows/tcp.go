@@ -12,6 +12,7 @@ type seqInfo struct {
 	maxToBeAcked   uint32
 	lastAck        uint32
 	dupAckNum      int32
+	isn            uint32 // sequence number of the first SYN (valid iff sawSYN)
 	window         uint16
 	lastFlags      TCPAnalysis
 	history        uint16 // Zeek history letters seen, one bit each
@@ -34,6 +35,23 @@ type tcpState struct {
 	hist      [16]byte // Zeek history: each letter once per direction, so 16 at most
 	nhist     uint8
 	histDirty bool
+}
+
+func (s *seqInfo) sawSYNSeq(seq uint32) {
+	if !s.sawSYN {
+		s.isn, s.sawSYN = seq, true
+	}
+}
+
+// ISN returns the initial sequence number of direction d (the sequence
+// number of its first SYN or SYN+ACK) and whether a SYN was seen from d.
+// Stream offset 0 is at ISN+1.
+func (f *Flow) ISN(d Dir) (uint32, bool) {
+	if f.tcp == nil || d > FromResponder {
+		return 0, false
+	}
+	s := &f.tcp.dir[d]
+	return s.isn, s.sawSYN
 }
 
 // seq comparisons with wraparound, as Wireshark's LT_SEQ/GT_SEQ.
@@ -267,10 +285,10 @@ func (f *Flow) updateTCP(p *Packet, d Dir) {
 	switch {
 	case fl&SYN != 0 && fl&ACK == 0:
 		t.addHistory(d, hSyn)
-		ds.sawSYN = true
+		ds.sawSYNSeq(p.Seq)
 	case fl&SYN != 0:
 		t.addHistory(d, hSynAck)
-		ds.sawSYN = true
+		ds.sawSYNSeq(p.Seq)
 	case fl&ACK != 0 && p.tcpPayloadLen == 0 && fl&(FIN|RST) == 0:
 		t.addHistory(d, hAck)
 	}

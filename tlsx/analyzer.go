@@ -220,21 +220,65 @@ func (a *Analyzer) idleAtEnd() int {
 	return n
 }
 
+// startsTLS reports whether the first bytes of a stream can be a TLS
+// record: the test records applies at stream offset 0.
+func startsTLS(b []byte) bool {
+	return looksTLSRecord(b) && (len(b) < 5 || int(binary.BigEndian.Uint16(b[3:5])) <= 18432)
+}
+
 // looksTLSRecord is the cheap check on the first bytes of a stream: a
 // record header with a known content type and major version 3.
 func looksTLSRecord(b []byte) bool {
 	return len(b) >= 3 && b[0] >= 20 && b[0] <= 24 && b[1] == 3 && b[2] <= 4
 }
 
+// startTCP decides whether a packet of a TCP flow without state starts
+// following it. On a flow the table tracks, state is made at the first data,
+// not at the SYN: most TCP flows are not TLS and their first bytes say so,
+// and the flow's initial sequence numbers place the streams as if the SYNs
+// had been seen.
+func (a *Analyzer) startTCP(p *flows.Packet) bool {
+	f := p.Flow
+	handshake := len(p.Payload) > 0 && p.Payload[0] == 22 && looksTLSRecord(p.Payload)
+	if f.TCPStats == nil {
+		// Not tracked by a flow table (a Flow built by hand): start at the
+		// SYN; mid-stream, only at a handshake record.
+		return p.Flags.Has(flows.SYN) || handshake
+	}
+	if len(p.Payload) == 0 {
+		return false
+	}
+	if isn, ok := f.ISN(p.Dir); ok && p.Seq == isn+1 && p.FirstPayload {
+		// The first bytes of the stream, in order: what records decides
+		// once they are buffered, decided now.
+		if !startsTLS(p.Payload) {
+			p.Done()
+			return false
+		}
+		return true
+	}
+	_, syn0 := f.ISN(flows.FromInitiator)
+	_, syn1 := f.ISN(flows.FromResponder)
+	if (syn0 || syn1) && p.FirstPayload {
+		// The first data of a direction, but not at its start (reordered,
+		// or its SYN was not captured): buffer it, as the SYN-made state
+		// would have.
+		return true
+	}
+	// Mid-stream (no SYN seen, or the flow was followed and forgotten):
+	// only a handshake record starts a flow.
+	return handshake
+}
+
 func (a *Analyzer) observeTCP(p *flows.Packet) {
 	f := p.Flow
 	t := a.tcp[f]
 	if t == nil {
-		syn := p.Flags.Has(flows.SYN)
-		// Mid-stream (no SYN seen), only a handshake record starts a flow.
-		if !syn && (len(p.Payload) == 0 || p.Payload[0] != 22 || !looksTLSRecord(p.Payload)) {
+		if !a.startTCP(p) {
 			return
 		}
+		isn0, syn0 := f.ISN(flows.FromInitiator)
+		isn1, syn1 := f.ISN(flows.FromResponder)
 		if len(a.tcp) >= a.lim.MaxFlows && !a.sweepTCP() {
 			a.lim.FlowsDropped++
 			return
@@ -242,6 +286,14 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 		t = &tcpFlow{last: p.Time}
 		t.dirs[0].st.Max = a.lim.MaxStreamBytes
 		t.dirs[1].st.Max = a.lim.MaxStreamBytes
+		// The streams start where their SYNs put them, as if the state had
+		// seen them.
+		if syn0 {
+			t.dirs[flows.FromInitiator].st.Segment(isn0, true, nil)
+		}
+		if syn1 {
+			t.dirs[flows.FromResponder].st.Segment(isn1, true, nil)
+		}
 		a.tcp[f] = t
 	}
 	a.idleTCP(t, p.Time)

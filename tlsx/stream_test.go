@@ -141,3 +141,70 @@ func TestIdleExpiry(t *testing.T) {
 		t.Fatalf("buffered %d, idle_expired %d; want 0, 1", a.buffered, r.Limits.IdleExpired)
 	}
 }
+
+// TestTrackedFlowStart runs packets through a flow table first, as the
+// engine does, so state is made at a flow's first data: a handshake whose
+// first two client segments arrive swapped is still read whole, and a
+// flow whose first bytes are not TLS is marked done without state.
+func TestTrackedFlowStart(t *testing.T) {
+	file := filepath.Join(pcaptest.TestdataDir(), "tls_valid_chain_tls12.pcap")
+	want := analyze(t, file, Config{}).Sessions[0]
+	var s [2][]byte
+	pass(t, file, func(p *flows.Packet) {
+		if p.Flow != nil && p.Proto == flows.TCP {
+			s[p.Dir] = append(s[p.Dir], p.Payload...)
+		}
+	})
+	cli, srv := fuzzCli, fuzzSrv
+	run := func(tb *flows.Table, a *Analyzer, frame uint64, dir flows.Dir, seq, ack uint32, flags flows.TCPFlags, payload []byte) *flows.Packet {
+		p := &flows.Packet{Frame: frame, Time: time.Unix(1700000000, int64(frame)), Net: flows.NetIPv4, Proto: flows.TCP, L4: true,
+			Src: cli.Addr(), Dst: srv.Addr(), SrcPort: cli.Port(), DstPort: srv.Port(), Seq: seq, Ack: ack, Flags: flags, Payload: payload, WScale: -1}
+		if dir == flows.FromResponder {
+			p.Src, p.Dst, p.SrcPort, p.DstPort = p.Dst, p.Src, p.DstPort, p.SrcPort
+		}
+		tb.Observe(p)
+		p.Wants(0) // the analyzer is in engine slot 0
+		a.Observe(p)
+		return p
+	}
+
+	tb, a := flows.NewTable(0), New(Config{})
+	isn := [2]uint32{1000, 900000}
+	run(tb, a, 1, flows.FromInitiator, isn[0], 0, flows.SYN, nil)
+	run(tb, a, 2, flows.FromResponder, isn[1], isn[0]+1, flows.SYN|flows.ACK, nil)
+	run(tb, a, 3, flows.FromInitiator, isn[0]+1, isn[1]+1, flows.ACK, nil)
+	frame := uint64(4)
+	for d := range 2 {
+		var segs [][2]int
+		for off := 0; off < len(s[d]); off += 100 {
+			segs = append(segs, [2]int{off, min(off+100, len(s[d]))})
+		}
+		if d == 0 {
+			segs[0], segs[1] = segs[1], segs[0] // the second segment first
+		}
+		for _, g := range segs {
+			run(tb, a, frame, flows.Dir(d), isn[d]+1+uint32(g[0]), isn[1-d]+1, flows.ACK|flows.PSH, s[d][g[0]:g[1]])
+			frame++
+		}
+	}
+	r, _ := a.Finish()
+	if len(r.Sessions) != 1 {
+		t.Fatalf("%d sessions, want 1", len(r.Sessions))
+	}
+	if got := r.Sessions[0]; got.JA3 != want.JA3 || got.JA3S != want.JA3S || got.SNI != want.SNI || got.ChainID != want.ChainID || !got.Completed {
+		t.Errorf("session ja3 %q ja3s %q sni %q chain %q completed %v; want %q %q %q %q true",
+			got.JA3, got.JA3S, got.SNI, got.ChainID, got.Completed, want.JA3, want.JA3S, want.SNI, want.ChainID)
+	}
+
+	// Not TLS: an SSH banner at the start of the server's stream.
+	tb, a = flows.NewTable(0), New(Config{})
+	run(tb, a, 1, flows.FromInitiator, isn[0], 0, flows.SYN, nil)
+	run(tb, a, 2, flows.FromResponder, isn[1], isn[0]+1, flows.SYN|flows.ACK, nil)
+	p := run(tb, a, 3, flows.FromResponder, isn[1]+1, isn[0]+1, flows.ACK|flows.PSH, []byte("SSH-2.0-OpenSSH_9.6\r\n"))
+	if len(a.tcp) != 0 {
+		t.Errorf("%d TLS flow states after a non-TLS start, want 0", len(a.tcp))
+	}
+	if p.Wants(0) {
+		t.Error("the flow is not marked done after a non-TLS start")
+	}
+}
