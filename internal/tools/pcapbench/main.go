@@ -97,7 +97,7 @@ func main() {
 		fatal(err)
 	}
 	fmt.Printf("capture %s (%.1f MiB)\n", *file, float64(st.Size())/(1<<20))
-	fmt.Printf("%-10s %12s %12s %10s %12s\n", "mode", "packets", "packets/s", "MiB/s", "peak MiB")
+	fmt.Printf("%-10s %12s %12s %10s %12s %12s\n", "mode", "packets", "packets/s", "MiB/s", "peak MiB", "page faults")
 	rates := map[string]float64{}
 	var analyzeSecs float64
 	for _, m := range []string{"read", "decode", "flows", "analyze"} {
@@ -105,17 +105,19 @@ func main() {
 		if err != nil {
 			fatal(fmt.Errorf("%s: %v", m, err))
 		}
-		f := strings.Fields(string(out)) // packets seconds peakKiB
+		f := strings.Fields(string(out)) // packets seconds peakKiB minorFaults
 		pk, _ := strconv.ParseFloat(f[0], 64)
 		secs, _ := strconv.ParseFloat(f[1], 64)
 		peak, _ := strconv.ParseFloat(f[2], 64)
+		faults, _ := strconv.ParseFloat(f[3], 64)
 		rates[m] = pk / secs
 		if m == "analyze" {
 			analyzeSecs = secs
 		}
-		fmt.Printf("%-10s %12.0f %12.0f %10.1f %12.1f\n", m, pk, pk/secs, float64(st.Size())/(1<<20)/secs, peak/1024)
+		fmt.Printf("%-10s %12.0f %12.0f %10.1f %12.1f %12.0f\n", m, pk, pk/secs, float64(st.Size())/(1<<20)/secs, peak/1024, faults)
 	}
 	fmt.Printf("flows/decode rate: %.0f%%, analyze/decode rate: %.0f%%\n", 100*rates["flows"]/rates["decode"], 100*rates["analyze"]/rates["decode"])
+	fmt.Printf("first touch of fresh memory on this machine: %.1f µs per 4 KiB page\n", touchCost())
 
 	// Scaling: the full Analyze with Options.Workers = w.
 	var ws []int
@@ -240,12 +242,27 @@ func measure(mode, file string, workers int) {
 		keep = rep
 	}
 	secs := time.Since(t0).Seconds()
-	fmt.Printf("%d %f %d\n", n, secs, peakKiB())
+	fmt.Printf("%d %f %d %d\n", n, secs, peakKiB(), minorFaults())
 	if os.Getenv("PCAPBENCH_MEMSTATS") != "" {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		fmt.Fprintf(os.Stderr, "sys %d heapsys %d heapinuse %d heapidle %d released %d stacks %d other %d gcsys %d totalalloc %d\n", ms.Sys>>20, ms.HeapSys>>20, ms.HeapInuse>>20, ms.HeapIdle>>20, ms.HeapReleased>>20, ms.StackSys>>20, ms.OtherSys>>20, ms.GCSys>>20, ms.TotalAlloc>>20)
 	}
+}
+
+// touchCost returns the microseconds a first write to a fresh 4 KiB page
+// of heap costs (the page fault and the zeroing behind it): every page of
+// a flow table is touched once, so this bounds what memory costs in time.
+func touchCost() float64 {
+	const n = 64 << 20
+	b := make([]byte, n) // large: straight from the OS, not yet touched
+	t := time.Now()
+	for i := 0; i < n; i += 4096 {
+		b[i] = 1
+	}
+	us := float64(time.Since(t).Microseconds()) / (n / 4096)
+	runtime.KeepAlive(b)
+	return us
 }
 
 func peakKiB() int64 {
