@@ -11,20 +11,28 @@ import (
 	"github.com/pcapai/pcapai/internal/pcaptest"
 )
 
+// recordedHandshake returns the session read from
+// tls_valid_chain_tls12.pcap as recorded, and the client's and the
+// server's TCP payload bytes in frame order.
+func recordedHandshake(t *testing.T) (want Session, s [2][]byte) {
+	t.Helper()
+	file := filepath.Join(pcaptest.TestdataDir(), "tls_valid_chain_tls12.pcap")
+	want = analyze(t, file, Config{}).Sessions[0]
+	pass(t, file, func(p *flows.Packet) {
+		if p.Flow != nil && p.Proto == flows.TCP {
+			s[p.Dir] = append(s[p.Dir], p.Payload...)
+		}
+	})
+	return want, s
+}
+
 // TestHandshakeChoppedWrapped replays the two directions of
 // tls_valid_chain_tls12.pcap as 7-byte segments, each group of five
 // delivered in reverse order, with duplicated segments and initial
 // sequence numbers just below 2³² so the stream wraps: the session must
 // equal the one read from the capture as recorded.
 func TestHandshakeChoppedWrapped(t *testing.T) {
-	file := filepath.Join(pcaptest.TestdataDir(), "tls_valid_chain_tls12.pcap")
-	want := analyze(t, file, Config{}).Sessions[0]
-	var s [2][]byte
-	pass(t, file, func(p *flows.Packet) {
-		if p.Flow != nil && p.Proto == flows.TCP {
-			s[p.Dir] = append(s[p.Dir], p.Payload...)
-		}
-	})
+	want, s := recordedHandshake(t)
 	a := New(Config{})
 	fl := &flows.Flow{ID: 1, Proto: flows.TCP, Src: fuzzCli, Dst: fuzzSrv}
 	isn := [2]uint32{0xFFFFFF00, 0xFFFFFFF0}
@@ -147,14 +155,7 @@ func TestIdleExpiry(t *testing.T) {
 // first two client segments arrive swapped is still read whole, and a
 // flow whose first bytes are not TLS is marked done without state.
 func TestTrackedFlowStart(t *testing.T) {
-	file := filepath.Join(pcaptest.TestdataDir(), "tls_valid_chain_tls12.pcap")
-	want := analyze(t, file, Config{}).Sessions[0]
-	var s [2][]byte
-	pass(t, file, func(p *flows.Packet) {
-		if p.Flow != nil && p.Proto == flows.TCP {
-			s[p.Dir] = append(s[p.Dir], p.Payload...)
-		}
-	})
+	want, s := recordedHandshake(t)
 	cli, srv := fuzzCli, fuzzSrv
 	run := func(tb *flows.Table, a *Analyzer, frame uint64, dir flows.Dir, seq, ack uint32, flags flows.TCPFlags, payload []byte) *flows.Packet {
 		p := &flows.Packet{Frame: frame, Time: time.Unix(1700000000, int64(frame)), Net: flows.NetIPv4, Proto: flows.TCP, L4: true,
