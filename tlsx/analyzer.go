@@ -237,7 +237,7 @@ func looksTLSRecord(b []byte) bool {
 // not at the SYN: most TCP flows are not TLS and their first bytes say so,
 // and the flow's initial sequence numbers place the streams as if the SYNs
 // had been seen.
-func (a *Analyzer) startTCP(p *flows.Packet) bool {
+func (a *Analyzer) startTCP(p *flows.Packet, isn [2]uint32, syn [2]bool) bool {
 	f := p.Flow
 	handshake := len(p.Payload) > 0 && p.Payload[0] == 22 && looksTLSRecord(p.Payload)
 	if f.TCPStats == nil {
@@ -248,7 +248,7 @@ func (a *Analyzer) startTCP(p *flows.Packet) bool {
 	if len(p.Payload) == 0 {
 		return false
 	}
-	if isn, ok := f.ISN(p.Dir); ok && p.Seq == isn+1 && p.FirstPayload {
+	if syn[p.Dir] && p.Seq == isn[p.Dir]+1 && p.FirstPayload {
 		// The first bytes of the stream, in order: what records decides
 		// once they are buffered, decided now.
 		if !startsTLS(p.Payload) {
@@ -257,9 +257,7 @@ func (a *Analyzer) startTCP(p *flows.Packet) bool {
 		}
 		return true
 	}
-	_, syn0 := f.ISN(flows.FromInitiator)
-	_, syn1 := f.ISN(flows.FromResponder)
-	if (syn0 || syn1) && p.FirstPayload {
+	if (syn[0] || syn[1]) && p.FirstPayload {
 		// The first data of a direction, but not at its start (reordered,
 		// or its SYN was not captured): buffer it, as the SYN-made state
 		// would have.
@@ -274,11 +272,13 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 	f := p.Flow
 	t := a.tcp[f]
 	if t == nil {
-		if !a.startTCP(p) {
+		var isn [2]uint32
+		var syn [2]bool
+		isn[0], syn[0] = f.ISN(flows.FromInitiator)
+		isn[1], syn[1] = f.ISN(flows.FromResponder)
+		if !a.startTCP(p, isn, syn) {
 			return
 		}
-		isn0, syn0 := f.ISN(flows.FromInitiator)
-		isn1, syn1 := f.ISN(flows.FromResponder)
 		if len(a.tcp) >= a.lim.MaxFlows && !a.sweepTCP() {
 			a.lim.FlowsDropped++
 			return
@@ -288,11 +288,10 @@ func (a *Analyzer) observeTCP(p *flows.Packet) {
 		t.dirs[1].st.Max = a.lim.MaxStreamBytes
 		// The streams start where their SYNs put them, as if the state had
 		// seen them.
-		if syn0 {
-			t.dirs[flows.FromInitiator].st.Segment(isn0, true, nil)
-		}
-		if syn1 {
-			t.dirs[flows.FromResponder].st.Segment(isn1, true, nil)
+		for d := range t.dirs {
+			if syn[d] {
+				t.dirs[d].st.Segment(isn[d], true, nil)
+			}
 		}
 		a.tcp[f] = t
 	}

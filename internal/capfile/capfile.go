@@ -482,3 +482,16 @@ func (i *Interface) nanos(ts uint64) int64 {
 }
 
 var pow10 = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
+
+// PCAPHeader returns the 24-byte global header of a classic little-endian
+// microsecond pcap file (version 2.4, snaplen 65535) with the given link
+// type: what the test helpers and the benchmark's synthetic capture write.
+func PCAPHeader(linkType uint32) []byte {
+	hdr := make([]byte, 24)
+	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
+	binary.LittleEndian.PutUint16(hdr[4:], 2)
+	binary.LittleEndian.PutUint16(hdr[6:], 4)
+	binary.LittleEndian.PutUint32(hdr[16:], 65535)
+	binary.LittleEndian.PutUint32(hdr[20:], linkType)
+	return hdr
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/pcapai/pcapai/internal/capfile"
 )
 
 // TCPSeg describes one TCP segment for [EthTCP].
@@ -51,13 +53,7 @@ func EthTCP(s TCPSeg) []byte {
 // holding frames, one per second from ts0 (Unix seconds).
 func PCAP(ts0 uint32, frames ...[]byte) []byte {
 	var b bytes.Buffer
-	hdr := make([]byte, 24)
-	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
-	binary.LittleEndian.PutUint16(hdr[4:], 2)
-	binary.LittleEndian.PutUint16(hdr[6:], 4)
-	binary.LittleEndian.PutUint32(hdr[16:], 65535)
-	binary.LittleEndian.PutUint32(hdr[20:], 1)
-	b.Write(hdr)
+	b.Write(capfile.PCAPHeader(1))
 	for i, f := range frames {
 		rh := make([]byte, 16)
 		binary.LittleEndian.PutUint32(rh[0:], ts0+uint32(i))

@@ -293,13 +293,7 @@ func synthesize(path string, size int64, nflows int) (uint64, error) {
 	}
 	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
-	hdr := make([]byte, 24)
-	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
-	binary.LittleEndian.PutUint16(hdr[4:], 2)
-	binary.LittleEndian.PutUint16(hdr[6:], 4)
-	binary.LittleEndian.PutUint32(hdr[16:], 65535)
-	binary.LittleEndian.PutUint32(hdr[20:], 1)
-	w.Write(hdr)
+	w.Write(capfile.PCAPHeader(1)) // Ethernet
 	rng := rand.New(rand.NewPCG(1, 2))
 	type conn struct {
 		cip, sip   [4]byte
