@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"net/netip"
+	"unsafe"
 )
 
 // index maps flow keys to the current flow of each key: an open-addressed
@@ -109,6 +110,9 @@ func (x *index) set(h uint64, k *Key, f *Flow) {
 func (x *index) grow() {
 	old := x.slots
 	x.slots = make([]islot, 2*len(old))
+	if n := uintptr(len(x.slots)) * unsafe.Sizeof(x.slots[0]); n >= bigSlabBytes/2 {
+		adviseHugePages(unsafe.Pointer(&x.slots[0]), n)
+	}
 	mask := uint64(len(x.slots) - 1)
 	for _, o := range old {
 		if o.f == nil {
