@@ -2,6 +2,7 @@ package dnsx
 
 import (
 	"encoding/binary"
+	"errors"
 	"net/netip"
 	"slices"
 	"strings"
@@ -41,9 +42,68 @@ func (k Kind) String() string {
 // MarshalText writes the kind's name.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
-// unpack parses one DNS message into m. It is the only place miekg/dns
-// parses packets; a variable so a cheaper parser can replace it.
-var unpack = func(m *dns.Msg, b []byte) error { return m.Unpack(b) }
+// unpack parses one DNS message b into m, which the analyzer reuses. It is
+// the only place miekg/dns parses packets. On an error m holds what parsed
+// before it (the questions before a bad one, the records before a bad one)
+// and nothing of an earlier message: miekg/dns leaves the answer, authority
+// and additional sections untouched when it fails in the questions. The
+// header is read from b by the callers, never from m.
+//
+// A message whose first question name cannot parse (common for non-DNS
+// bytes on port 53) is rejected without miekg/dns, whose error path
+// formats an error per message; FuzzUnpack holds the two to the same result.
+func unpack(m *dns.Msg, b []byte) error {
+	m.Question, m.Answer, m.Ns, m.Extra = nil, nil, nil, nil
+	if len(b) > 12 && b[4]|b[5] != 0 && nameFails(b, 12) {
+		m.MsgHdr = dns.MsgHdr{}
+		return errBadQuestion
+	}
+	return m.Unpack(b)
+}
+
+var errBadQuestion = errors.New("dns: bad question name")
+
+// nameFails reports whether miekg/dns's UnpackDomainName fails on the name
+// at off: the same checks in the same order (label bounds, the 255-octet
+// wire budget, at most 126 compression pointers, the reserved label types),
+// without building the name.
+func nameFails(msg []byte, off int) bool {
+	const (
+		maxWireOctets = 255
+		maxPointers   = (maxWireOctets+1)/2 - 2
+	)
+	budget, ptrs := maxWireOctets, 0
+	for {
+		if off >= len(msg) {
+			return true
+		}
+		c := int(msg[off])
+		off++
+		switch c & 0xC0 {
+		case 0x00:
+			if c == 0 {
+				return false
+			}
+			if off+c > len(msg) {
+				return true
+			}
+			if budget -= c + 1; budget <= 0 {
+				return true
+			}
+			off += c
+		case 0xC0:
+			if off >= len(msg) {
+				return true
+			}
+			if ptrs++; ptrs > maxPointers {
+				return true
+			}
+			off = (c^0xC0)<<8 | int(msg[off])
+		default: // 0x40 and 0x80 are reserved
+			return true
+		}
+	}
+}
 
 // Analyzer is the DNS analyzer of a pass: feed it every packet with
 // Observe, then call Finish once.

@@ -1,10 +1,12 @@
 package dnsx
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,4 +209,98 @@ func BenchmarkObserveIodine(b *testing.B) {
 		replay(b, filepath.Join(dir, "dns-tunnel-iodine.pcap"), a)
 		a.Finish()
 	}
+}
+
+// TestMalformedAfterValid: a message whose question section does not parse
+// has no answers and no EDNS record of its own, whatever the message before
+// it held (the analyzer reuses one dns.Msg; a failed unpack must not leave
+// the previous message's sections in it).
+func TestMalformedAfterValid(t *testing.T) {
+	a := New(Config{Transactions: 10})
+	m := new(dns.Msg)
+	m.SetQuestion("a.example.org.", dns.TypeA)
+	m.Id, m.Response = 1, true
+	rr, _ := dns.NewRR("a.example.org. 300 IN A 192.0.2.7")
+	m.Answer = append(m.Answer, rr)
+	m.SetEdns0(1232, true)
+	valid, err := m.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A response header (ID 2, QR, one question) whose question name
+	// starts with a reserved label type (0x40): miekg/dns rejects it.
+	bad := []byte{0, 2, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0x41, 'x', 0, 0, 1, 0, 1}
+	if err := new(dns.Msg).Unpack(bad); err == nil {
+		t.Fatal("the malformed message unpacks")
+	}
+	a.Observe(udpPacket(1, false, valid))
+	a.Observe(udpPacket(2, false, bad))
+	s, _ := a.Finish()
+	if s.Malformed != 1 || s.Responses != 2 {
+		t.Errorf("malformed %d responses %d; want 1 and 2", s.Malformed, s.Responses)
+	}
+	if s.EDNS.Messages != 1 {
+		t.Errorf("EDNS messages %d; want 1 (the valid response's)", s.EDNS.Messages)
+	}
+	if len(s.Transactions) != 2 {
+		t.Fatalf("%d transactions; want 2", len(s.Transactions))
+	}
+	if tx := s.Transactions[0]; len(tx.Answers) != 1 || tx.Answers[0] != "192.0.2.7" {
+		t.Errorf("valid response: answers %v; want [192.0.2.7]", tx.Answers)
+	}
+	if tx := s.Transactions[1]; tx.ID != 2 || len(tx.Answers) != 0 || tx.Query != "" {
+		t.Errorf("malformed response: id %d query %q answers %v; want id 2 and neither", tx.ID, tx.Query, tx.Answers)
+	}
+}
+
+// FuzzUnpack holds unpack (with its fast rejection of a bad first question
+// name) to miekg/dns's own Unpack: the same success or failure and the same
+// sections, whatever message the reused dns.Msg held before.
+func FuzzUnpack(f *testing.F) {
+	f.Add(msg(f, 1, "www.example.org", dns.TypeA, true, 0))
+	f.Add([]byte{0, 2, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0x41, 'x', 0, 0, 1, 0, 1})
+	f.Add([]byte{0, 2, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12})
+	f.Add([]byte{0, 2, 0x81, 0x80, 0, 2, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1, 0, 1, 0xC0})
+	// names at miekg/dns's 255-octet budget: labels of 63, 63, 63 and
+	// last (254 octets with their length bytes parse, 255 do not)
+	for _, last := range []int{61, 62} {
+		long := []byte{0, 2, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0}
+		for _, n := range []int{63, 63, 63, last} {
+			long = append(long, byte(n))
+			long = append(long, bytes.Repeat([]byte{'a'}, n)...)
+		}
+		f.Add(append(long, 0, 0, 1, 0, 1))
+	}
+	prev := new(dns.Msg)
+	prev.SetQuestion("a.example.org.", dns.TypeA)
+	rr, _ := dns.NewRR("a.example.org. 300 IN A 192.0.2.7")
+	prev.Answer, prev.Ns, prev.Extra = []dns.RR{rr}, []dns.RR{rr}, []dns.RR{rr}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 12 {
+			return // the analyzer never passes a shorter message
+		}
+		got := prev.Copy()
+		gotErr := unpack(got, b)
+		want := new(dns.Msg)
+		wantErr := want.Unpack(b)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("unpack error %v, miekg/dns %v", gotErr, wantErr)
+		}
+		sections := func(m *dns.Msg) string {
+			var s strings.Builder
+			for _, q := range m.Question {
+				s.WriteString(q.String() + "\n")
+			}
+			for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+				s.WriteString("--\n")
+				for _, r := range sec {
+					s.WriteString(r.String() + "\n")
+				}
+			}
+			return s.String()
+		}
+		if g, w := sections(got), sections(want); g != w {
+			t.Fatalf("sections differ:\nunpack:\n%s\nmiekg/dns:\n%s", g, w)
+		}
+	})
 }
