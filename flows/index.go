@@ -22,7 +22,9 @@ type index struct {
 
 type islot struct {
 	f    *Flow
-	tag  uint32 // high half of the key's hash
+	hash uint32 // low half of the key's hash: the slot's home in any index
+	// of up to 2³² slots (so growing never reads the flows) and a filter
+	// before the flow is read
 	echo uint16 // ICMP echo identifier: in the key, not in the flow's endpoints
 }
 
@@ -65,13 +67,13 @@ func mum(a, b uint64) uint64 {
 // dst: the occupied slot, or the empty one where the key would go.
 func (x *index) find(h uint64, k *Key, src, dst netip.AddrPort) *islot {
 	mask := uint64(len(x.slots) - 1)
-	tag := uint32(h >> 32)
+	lo := uint32(h)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
 		if s.f == nil {
 			return s
 		}
-		if s.tag == tag && s.f.Proto == k.proto &&
+		if s.hash == lo && s.f.Proto == k.proto &&
 			(s.f.Src == src && s.f.Dst == dst || s.f.Src == dst && s.f.Dst == src) &&
 			(k.proto != ICMP && k.proto != ICMPv6 || s.echo == k.pa) {
 			// ICMP echo keys carry the identifier in both ports; the
@@ -81,19 +83,20 @@ func (x *index) find(h uint64, k *Key, src, dst netip.AddrPort) *islot {
 	}
 }
 
-// lookup returns the current flow of k between src and dst, or nil.
-func (x *index) lookup(k *Key, src, dst netip.AddrPort) (*Flow, uint64) {
+// lookup returns the slot of k between src and dst (its flow is nil when
+// the key has none) and the key's hash, for set.
+func (x *index) lookup(k *Key, src, dst netip.AddrPort) (*islot, uint64) {
 	if x.slots == nil {
 		x.slots = make([]islot, minIndexSlots)
 		x.seed = rand.Uint64()
 	}
 	h := x.hash(k)
-	return x.find(h, k, src, dst).f, h
+	return x.find(h, k, src, dst), h
 }
 
-// set makes f the current flow of key k (hash h from lookup).
-func (x *index) set(h uint64, k *Key, f *Flow) {
-	s := x.find(h, k, f.Src, f.Dst)
+// set makes f the current flow of key k in slot s, which lookup returned
+// for k and h with no change to the index since.
+func (x *index) set(s *islot, h uint64, k *Key, f *Flow) {
 	if s.f == nil {
 		if 2*(x.n+1) > len(x.slots) {
 			x.grow()
@@ -101,7 +104,7 @@ func (x *index) set(h uint64, k *Key, f *Flow) {
 		}
 		x.n++
 	}
-	s.f, s.tag = f, uint32(h>>32)
+	s.f, s.hash = f, uint32(h)
 	if k.proto == ICMP || k.proto == ICMPv6 {
 		s.echo = k.pa
 	}
@@ -118,8 +121,11 @@ func (x *index) grow() {
 		if o.f == nil {
 			continue
 		}
-		k := o.key()
-		h := x.hash(&k)
+		h := uint64(o.hash)
+		if mask>>32 != 0 { // beyond the stored half: hash the key again
+			k := o.key()
+			h = x.hash(&k)
+		}
 		i := h & mask
 		for x.slots[i].f != nil {
 			i = (i + 1) & mask

@@ -188,7 +188,8 @@ func (f *Flow) count(p *Packet, d Dir, payload int) {
 // flowFor returns the flow of a packet src → dst with key k, creating it
 // when needed, and the packet's direction in it.
 func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p *Packet, inner bool) (*Flow, Dir) {
-	f, h := t.idx.lookup(&k, src, dst)
+	s, h := t.idx.lookup(&k, src, dst)
+	f := s.f
 	if f != nil {
 		d := FromInitiator
 		if rev != f.keyRev {
@@ -230,7 +231,7 @@ func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p
 		// The first packet seen is the responder's SYN+ACK.
 		f.Src, f.Dst, f.keyRev, d = dst, src, !rev, FromResponder
 	}
-	t.idx.set(h, &k, f)
+	t.idx.set(s, h, &k, f)
 	t.all = append(t.all, f)
 	return f, d
 }
