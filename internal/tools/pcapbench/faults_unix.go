@@ -2,7 +2,11 @@
 
 package main
 
-import "syscall"
+import (
+	"os"
+	"runtime"
+	"syscall"
+)
 
 // minorFaults returns the process's minor page faults so far: first
 // touches of new memory, which cost far more on some virtual machines
@@ -13,4 +17,17 @@ func minorFaults() int64 {
 		return 0
 	}
 	return int64(ru.Minflt)
+}
+
+// maxRSSMiB returns the peak resident memory of an exited child process.
+func maxRSSMiB(ps *os.ProcessState) float64 {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	kib := float64(ru.Maxrss)
+	if runtime.GOOS == "darwin" { // bytes there, KiB on Linux and the BSDs
+		kib /= 1024
+	}
+	return kib / 1024
 }

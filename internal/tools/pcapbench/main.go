@@ -4,7 +4,9 @@
 // It ends with the full Analyze at Options.Workers = 1, 2, 4 … up to the
 // CPUs (or -workers 1,2,3), each in its own process: packets/s, speed-up
 // and peak memory. With tshark on PATH it also times
-// `tshark -q -z conv,tcp` on the file.
+// `tshark -q -z conv,tcp` on the file and compares it with the flow pass
+// (the same conversations) and with the full Analyze. Every measurement is
+// the median of -runs runs (3 by default), each in its own process.
 //
 //	go run ./internal/tools/pcapbench -gen 1GiB            # synthesize testdata/bench/synthetic.pcap, then measure
 //	go run ./internal/tools/pcapbench -file big.pcap       # measure an existing capture
@@ -16,6 +18,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"flag"
@@ -26,6 +29,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +46,7 @@ func main() {
 	flowsN := flag.Int("flows", 100000, "flows in the synthetic capture")
 	mode := flag.String("mode", "", "internal: run one measurement (read, decode, analyze)")
 	noTshark := flag.Bool("no-tshark", false, "skip the tshark comparison")
+	runs := flag.Int("runs", 3, "runs of each measurement; the median is shown")
 	workersList := flag.String("workers", "", "comma-separated Options.Workers values for the scaling table (default 1, 2, 4, … up to the number of CPUs)")
 	cpuProfile := flag.String("cpuprofile", "", "with -mode: write a CPU profile")
 	memProfile := flag.String("memprofile", "", "with -mode: write a heap profile at the end")
@@ -99,22 +104,17 @@ func main() {
 	fmt.Printf("capture %s (%.1f MiB)\n", *file, float64(st.Size())/(1<<20))
 	fmt.Printf("%-10s %12s %12s %10s %12s %12s\n", "mode", "packets", "packets/s", "MiB/s", "peak MiB", "page faults")
 	rates := map[string]float64{}
-	var analyzeSecs float64
+	var analyzeSecs, flowsSecs float64
 	for _, m := range []string{"read", "decode", "flows", "analyze"} {
-		out, err := exec.Command(os.Args[0], "-mode", m, "-file", *file, "-workers", "1").Output()
-		if err != nil {
-			fatal(fmt.Errorf("%s: %v", m, err))
+		r := median(*runs, m, *file, 1)
+		rates[m] = r.packets / r.secs
+		switch m {
+		case "analyze":
+			analyzeSecs = r.secs
+		case "flows":
+			flowsSecs = r.secs
 		}
-		f := strings.Fields(string(out)) // packets seconds peakKiB minorFaults
-		pk, _ := strconv.ParseFloat(f[0], 64)
-		secs, _ := strconv.ParseFloat(f[1], 64)
-		peak, _ := strconv.ParseFloat(f[2], 64)
-		faults, _ := strconv.ParseFloat(f[3], 64)
-		rates[m] = pk / secs
-		if m == "analyze" {
-			analyzeSecs = secs
-		}
-		fmt.Printf("%-10s %12.0f %12.0f %10.1f %12.1f %12.0f\n", m, pk, pk/secs, float64(st.Size())/(1<<20)/secs, peak/1024, faults)
+		fmt.Printf("%-10s %12.0f %12.0f %10.1f %12.1f %12.0f\n", m, r.packets, r.packets/r.secs, float64(st.Size())/(1<<20)/r.secs, r.peakKiB/1024, r.faults)
 	}
 	fmt.Printf("flows/decode rate: %.0f%%, analyze/decode rate: %.0f%%\n", 100*rates["flows"]/rates["decode"], 100*rates["analyze"]/rates["decode"])
 	fmt.Printf("first touch of fresh memory on this machine: %.1f µs per 4 KiB page\n", touchCost())
@@ -139,14 +139,8 @@ func main() {
 	var base, bestSecs float64
 	var bestW int
 	for _, w := range ws {
-		out, err := exec.Command(os.Args[0], "-mode", "analyze", "-file", *file, "-workers", strconv.Itoa(w)).Output()
-		if err != nil {
-			fatal(fmt.Errorf("analyze -workers %d: %v", w, err))
-		}
-		f := strings.Fields(string(out))
-		pk, _ := strconv.ParseFloat(f[0], 64)
-		secs, _ := strconv.ParseFloat(f[1], 64)
-		peak, _ := strconv.ParseFloat(f[2], 64)
+		r := median(*runs, "analyze", *file, w)
+		pk, secs, peak := r.packets, r.secs, r.peakKiB
 		if base == 0 {
 			base = pk / secs
 		}
@@ -166,8 +160,38 @@ func main() {
 			return
 		}
 		ts := time.Since(t0).Seconds()
-		fmt.Printf("tshark -q -z conv,tcp: %.2f s; pcapai analyze: %.2f s on 1 worker (%.1f× faster), %.2f s on %d workers (%.1f× faster)\n", ts, analyzeSecs, ts/analyzeSecs, bestSecs, bestW, ts/bestSecs)
+		fmt.Printf("\ntshark -q -z conv,tcp: %.2f s, peak %.0f MiB (one run)\n", ts, maxRSSMiB(cmd.ProcessState))
+		fmt.Printf("pcapai flows (the same conversations): %.2f s, %.1f× faster\n", flowsSecs, ts/flowsSecs)
+		fmt.Printf("pcapai analyze (every analyzer): %.2f s on 1 worker, %.1f× faster; %.2f s on %d workers, %.1f× faster\n", analyzeSecs, ts/analyzeSecs, bestSecs, bestW, ts/bestSecs)
 	}
+}
+
+// result is one measurement of a mode.
+type result struct {
+	packets, secs, peakKiB, faults float64
+}
+
+// median runs mode n times, each in its own process, and returns the run
+// with the median time.
+func median(n int, mode, file string, workers int) result {
+	var rs []result
+	for range max(n, 1) {
+		out, err := exec.Command(os.Args[0], "-mode", mode, "-file", file, "-workers", strconv.Itoa(workers)).Output()
+		if err != nil {
+			fatal(fmt.Errorf("%s -workers %d: %v", mode, workers, err))
+		}
+		f := strings.Fields(string(out)) // packets seconds peakKiB minorFaults
+		if len(f) < 4 {
+			fatal(fmt.Errorf("%s: unexpected output %q", mode, out))
+		}
+		var r result
+		for i, p := range []*float64{&r.packets, &r.secs, &r.peakKiB, &r.faults} {
+			*p, _ = strconv.ParseFloat(f[i], 64)
+		}
+		rs = append(rs, r)
+	}
+	slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.secs, b.secs) })
+	return rs[len(rs)/2]
 }
 
 func fatal(err error) {
