@@ -1,6 +1,9 @@
 package flows
 
-import "time"
+import (
+	"time"
+	"unsafe"
+)
 
 // seqInfo is Wireshark's per-direction tcp_analyze_seq_info.
 type seqInfo struct {
@@ -32,7 +35,7 @@ type tcpState struct {
 	synTime   int64      // first SYN (initiator), Unix ns; 0 if none
 	synAck    bool       // SYN+ACK seen from the responder
 	rttDone   bool
-	hist      [16]byte // Zeek history: each letter once per direction, so 16 at most
+	hist      [16]byte // Zeek history: each letter once per direction, so 16 at most; append-only (TCPStats.History shares it)
 	nhist     uint8
 	histDirty bool
 }
@@ -312,7 +315,10 @@ func (f *Flow) updateTCP(p *Packet, d Dir) {
 	}
 	if t.histDirty {
 		t.histDirty = false
-		s.History = string(t.hist[:t.nhist])
+		// The history only grows: its bytes, once written, never change,
+		// so the string can share them instead of copying them at every
+		// new letter (TestHistoryStrings).
+		s.History = unsafe.String(&t.hist[0], int(t.nhist))
 		s.State = t.connState()
 	}
 }
