@@ -56,12 +56,15 @@ func vmFlags(t *testing.T, addr uintptr) (string, bool) {
 	in := false
 	for sc.Scan() {
 		line := sc.Text()
-		if lo, hi, ok := strings.Cut(strings.Fields(line + " ")[0], "-"); ok && !strings.HasSuffix(line, ":") && !strings.Contains(lo, ":") {
-			l, err1 := strconv.ParseUint(lo, 16, 64)
-			h, err2 := strconv.ParseUint(hi, 16, 64)
-			if err1 == nil && err2 == nil {
-				in = uintptr(l) <= addr && addr < uintptr(h)
-				continue
+		// a mapping starts with its range, "lo-hi" in hex; its fields follow
+		if fs := strings.Fields(line); len(fs) > 0 {
+			if lo, hi, ok := strings.Cut(fs[0], "-"); ok {
+				l, err1 := strconv.ParseUint(lo, 16, 64)
+				h, err2 := strconv.ParseUint(hi, 16, 64)
+				if err1 == nil && err2 == nil {
+					in = uintptr(l) <= addr && addr < uintptr(h)
+					continue
+				}
 			}
 		}
 		if in && strings.HasPrefix(line, "VmFlags:") {
