@@ -96,49 +96,133 @@ func scanScore(n, thr int) float64 {
 	return stats.Clamp01(0.5 + 0.5*math.Log(float64(n)/float64(thr))/math.Log(20))
 }
 
+// scanGroups groups flows by key in two passes: it counts each group's
+// flows, then lists the flows (indices into all, in order) of only the
+// groups with at least min of them. Most groups of a large capture are too
+// small to be scans, so they cost a count and no list.
+type scanGroups[K comparable] struct {
+	ids   map[K]int32
+	keys  []K
+	count []int32
+	start []int32 // start of each kept group in idx; -1 for a dropped one
+	idx   []int32
+}
+
+func (g *scanGroups[K]) add(k K) int32 {
+	id, ok := g.ids[k]
+	if !ok {
+		if g.ids == nil {
+			g.ids = map[K]int32{}
+		}
+		id = int32(len(g.keys))
+		g.ids[k] = id
+		g.keys = append(g.keys, k)
+		g.count = append(g.count, 0)
+	}
+	g.count[id]++
+	return id
+}
+
+// keep lists the flows of the groups with at least min flows; of is each
+// flow's group (-1 for none). It returns the kept groups.
+func (g *scanGroups[K]) keep(of []int32, min int) []int32 {
+	var kept []int32
+	g.start = make([]int32, len(g.keys))
+	n := int32(0)
+	for id, c := range g.count {
+		if int(c) < min {
+			g.start[id] = -1
+			continue
+		}
+		kept = append(kept, int32(id))
+		g.start[id] = n
+		n += c
+	}
+	g.idx = make([]int32, n)
+	next := slices.Clone(g.start)
+	for i, id := range of {
+		if id >= 0 && next[id] >= 0 {
+			g.idx[next[id]] = int32(i)
+			next[id]++
+		}
+	}
+	return kept
+}
+
+func (g *scanGroups[K]) members(id int32) []int32 {
+	return g.idx[g.start[id] : g.start[id]+g.count[id]]
+}
+
+// scanKey names a port-scan group (src, dst, proto) or a sweep group
+// (src, port, proto).
+type scanKey struct {
+	src, dst netip.Addr
+	port     uint16
+	proto    flows.Proto
+}
+
 func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
+	// Addresses by index, so that group keys stay small.
 	type hk struct {
-		src, dst netip.Addr
+		src, dst uint32
 		proto    flows.Proto
 	}
 	type sk struct {
-		src   netip.Addr
+		src   uint32
 		port  uint16
 		proto flows.Proto
 	}
-	ports := map[hk][]attempt{}
-	hosts := map[sk][]attempt{}
-	hostIdx := map[netip.Addr]uint32{}
+	var addrs []netip.Addr
+	addrIdx := map[netip.Addr]uint32{}
 	idx := func(a netip.Addr) uint32 {
-		i, ok := hostIdx[a]
+		i, ok := addrIdx[a]
 		if !ok {
-			i = uint32(len(hostIdx))
-			hostIdx[a] = i
+			i = uint32(len(addrs))
+			addrIdx[a] = i
+			addrs = append(addrs, a)
 		}
 		return i
 	}
-	for _, f := range all {
+	var ports scanGroups[hk]
+	var hosts scanGroups[sk]
+	portOf := make([]int32, len(all))
+	hostOf := make([]int32, len(all))
+	dstOf := make([]uint32, len(all))
+	for i, f := range all {
+		portOf[i], hostOf[i] = -1, -1
 		switch f.Proto {
 		case flows.TCP, flows.UDP:
+			s, t := idx(f.Src.Addr()), idx(f.Dst.Addr())
+			dstOf[i] = t
+			portOf[i] = ports.add(hk{s, t, f.Proto})
+			hostOf[i] = hosts.add(sk{s, f.Dst.Port(), f.Proto})
 		case flows.ICMP, flows.ICMPv6:
 			if f.Fwd.Packets == 0 {
 				continue
 			}
-			k := sk{f.Src.Addr(), 0, f.Proto}
-			hosts[k] = append(hosts[k], attempt{t: f.First.UnixNano(), key: idx(f.Dst.Addr()), fail: f.Rev.Packets == 0, flow: f})
-			continue
-		default:
-			continue
+			s, t := idx(f.Src.Addr()), idx(f.Dst.Addr())
+			dstOf[i] = t
+			hostOf[i] = hosts.add(sk{s, 0, f.Proto})
 		}
-		fail := failed(f)
-		if f.Proto == flows.UDP {
-			fail = f.Rev.Packets == 0
+	}
+	// attempts lists a group's flows for the window counts; key is the
+	// port (port scans) or the destination's index (sweeps).
+	var buf []attempt
+	attempts := func(members []int32, byPort bool) []attempt {
+		buf = buf[:0]
+		for _, i := range members {
+			f := all[i]
+			fail := failed(f)
+			if f.Proto != flows.TCP {
+				fail = f.Rev.Packets == 0
+			}
+			key := dstOf[i]
+			if byPort {
+				key = uint32(f.Dst.Port())
+			}
+			buf = append(buf, attempt{t: f.First.UnixNano(), key: key, fail: fail, flow: f})
 		}
-		t := f.First.UnixNano()
-		k := hk{f.Src.Addr(), f.Dst.Addr(), f.Proto}
-		ports[k] = append(ports[k], attempt{t: t, key: uint32(f.Dst.Port()), fail: fail, flow: f})
-		k2 := sk{f.Src.Addr(), f.Dst.Port(), f.Proto}
-		hosts[k2] = append(hosts[k2], attempt{t: t, key: idx(f.Dst.Addr()), fail: fail, flow: f})
+		return buf
 	}
 	w := int64(d.cfg.ScanWindow)
 	var out []attack.Finding
@@ -169,24 +253,21 @@ func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
 		})
 	}
 	// Port scans, one finding per (source, target, protocol).
-	pk := make([]hk, 0, len(ports))
-	for k := range ports {
-		pk = append(pk, k)
-	}
+	pk := ports.keep(portOf, d.cfg.ScanPorts)
 	sort.Slice(pk, func(i, j int) bool {
-		if c := pk[i].src.Compare(pk[j].src); c != 0 {
+		x, y := ports.keys[pk[i]], ports.keys[pk[j]]
+		if c := addrs[x.src].Compare(addrs[y.src]); c != 0 {
 			return c < 0
 		}
-		if c := pk[i].dst.Compare(pk[j].dst); c != 0 {
+		if c := addrs[x.dst].Compare(addrs[y.dst]); c != 0 {
 			return c < 0
 		}
-		return pk[i].proto < pk[j].proto
+		return x.proto < y.proto
 	})
-	for _, k := range pk {
-		at := ports[k]
-		if len(at) < d.cfg.ScanPorts {
-			continue
-		}
+	for _, id := range pk {
+		g := ports.keys[id]
+		k := scanKey{src: addrs[g.src], dst: addrs[g.dst], proto: g.proto}
+		at := attempts(ports.members(id), true)
 		n, fails, _ := maxDistinctInWindow(at, w)
 		if n < d.cfg.ScanPorts {
 			continue
@@ -244,24 +325,21 @@ func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
 		out = append(out, f)
 	}
 	// Host sweeps, one finding per (source, port, protocol).
-	hkeys := make([]sk, 0, len(hosts))
-	for k := range hosts {
-		hkeys = append(hkeys, k)
-	}
+	hkeys := hosts.keep(hostOf, d.cfg.SweepHosts)
 	sort.Slice(hkeys, func(i, j int) bool {
-		if c := hkeys[i].src.Compare(hkeys[j].src); c != 0 {
+		x, y := hosts.keys[hkeys[i]], hosts.keys[hkeys[j]]
+		if c := addrs[x.src].Compare(addrs[y.src]); c != 0 {
 			return c < 0
 		}
-		if hkeys[i].proto != hkeys[j].proto {
-			return hkeys[i].proto < hkeys[j].proto
+		if x.proto != y.proto {
+			return x.proto < y.proto
 		}
-		return hkeys[i].port < hkeys[j].port
+		return x.port < y.port
 	})
-	for _, k := range hkeys {
-		at := hosts[k]
-		if len(at) < d.cfg.SweepHosts {
-			continue
-		}
+	for _, id := range hkeys {
+		g := hosts.keys[id]
+		k := scanKey{src: addrs[g.src], port: g.port, proto: g.proto}
+		at := attempts(hosts.members(id), false)
 		n, _, _ := maxDistinctInWindow(at, w)
 		if n < d.cfg.SweepHosts {
 			continue

@@ -69,6 +69,9 @@ func main() {
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
 		}
+		if *memProfile != "" {
+			runtime.MemProfileRate = 4096 // finer than the default 512 KiB, so small sites are not sampled away
+		}
 		measure(*mode, *file, workers)
 		if *memProfile != "" {
 			f, err := os.Create(*memProfile)
