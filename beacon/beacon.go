@@ -77,21 +77,56 @@ type event struct {
 	frame uint64
 	bytes uint64 // datagram bursts: bytes so far; TCP: filled from the flow at Finish
 	flow  *flows.Flow
+	next  int32 // the group's next event in the log; -1 at the end
 }
 
+// eventLog holds every group's events in fixed chunks, each group's linked
+// in order, so that recording a connection never copies a growing slice.
+type eventLog struct {
+	chunks [][]event
+	n      int32
+}
+
+const chunkEvents = 512
+
+func (l *eventLog) add(e event) int32 {
+	if int(l.n)%chunkEvents == 0 {
+		l.chunks = append(l.chunks, make([]event, chunkEvents))
+	}
+	i := l.n
+	l.chunks[i/chunkEvents][i%chunkEvents] = e
+	l.n++
+	return i
+}
+
+func (l *eventLog) at(i int32) *event { return &l.chunks[i/chunkEvents][i%chunkEvents] }
+
 type group struct {
-	events  []event
-	total   int // connections, including those past MaxEvents
-	last    int64
-	dropped bool
+	head, tail int32 // first and last event kept in the log
+	events     int   // events kept (at most MaxEvents)
+	total      int   // connections, including those past MaxEvents
+	last       int64
+	dropped    bool
+}
+
+// each calls fn with the group's kept events in order.
+func (a *Analyzer) each(g *group, fn func(*event)) {
+	for i := g.head; g.events > 0 && i >= 0; {
+		e := a.log.at(i)
+		fn(e)
+		i = e.next
+	}
 }
 
 // Analyzer is the beacon detector. It is not safe for concurrent use.
 type Analyzer struct {
 	cfg           Config
 	groups        map[groupKey]*group
+	log           eventLog
 	groupsDropped uint64
 	first, last   int64
+	times         []int64   // Finish's scratch
+	sizes         []float64 // Finish's scratch
 }
 
 // New returns an Analyzer with cfg (zero fields take their defaults).
@@ -142,16 +177,25 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 		// A datagram: a new connection after BurstGap of silence.
 		if g.total > 0 && t-g.last < int64(a.cfg.BurstGap) {
 			g.last = t
-			if n := len(g.events); n > 0 && g.events[n-1].flow == f {
-				g.events[n-1].bytes += uint64(p.OrigLen)
+			if g.events > 0 {
+				if e := a.log.at(g.tail); e.flow == f {
+					e.bytes += uint64(p.OrigLen)
+				}
 			}
 			return
 		}
 	}
 	g.last = t
 	g.total++
-	if len(g.events) < a.cfg.MaxEvents {
-		g.events = append(g.events, event{t: t, frame: p.Frame, bytes: uint64(p.OrigLen), flow: f})
+	if g.events < a.cfg.MaxEvents {
+		i := a.log.add(event{t: t, frame: p.Frame, bytes: uint64(p.OrigLen), flow: f, next: -1})
+		if g.events == 0 {
+			g.head = i
+		} else {
+			a.log.at(g.tail).next = i
+		}
+		g.tail = i
+		g.events++
 	} else {
 		g.dropped = true
 	}
@@ -255,21 +299,21 @@ func (a *Analyzer) Finish() (Result, []attack.Finding) {
 		if g.dropped {
 			res.Truncated++
 		}
-		if len(g.events) < a.cfg.MinConnections {
+		if g.events < a.cfg.MinConnections {
 			continue
 		}
-		times := make([]int64, len(g.events))
-		sizes := make([]float64, len(g.events))
+		times, sizes := a.times[:0], a.sizes[:0]
 		var bytes uint64
-		for i, e := range g.events {
-			times[i] = e.t
+		a.each(g, func(e *event) {
 			b := e.bytes
 			if k.proto == flows.TCP && e.flow != nil {
 				b = e.flow.Bytes
 			}
-			sizes[i] = float64(b)
+			times = append(times, e.t)
+			sizes = append(sizes, float64(b))
 			bytes += b
-		}
+		})
+		a.times, a.sizes = times, sizes
 		s := ScoreTimes(times, sizes, a.last-a.first)
 		if s.Median < a.cfg.MinMedianGap.Seconds() {
 			continue
@@ -318,9 +362,7 @@ func (a *Analyzer) finding(k groupKey, g *group, b Beacon) attack.Finding {
 		sev = attack.High
 	}
 	var fs attack.FrameSet
-	for _, e := range g.events {
-		fs.Add(e.frame)
-	}
+	a.each(g, func(e *event) { fs.Add(e.frame) })
 	// The filter names the connection-start frames exactly (the frame set
 	// is kept whole when it fits the cap).
 	filter := attack.FrameFilter(fs.Frames())
@@ -329,13 +371,13 @@ func (a *Analyzer) finding(k groupKey, g *group, b Beacon) attack.Finding {
 	}
 	refs := []attack.FlowRef{}
 	seen := map[*flows.Flow]bool{}
-	for _, e := range g.events {
+	a.each(g, func(e *event) {
 		if e.flow == nil || seen[e.flow] || len(refs) >= 10 {
-			continue
+			return
 		}
 		seen[e.flow] = true
 		refs = append(refs, attack.FlowRef{Proto: e.flow.Proto.String(), Src: e.flow.Src, Dst: e.flow.Dst})
-	}
+	})
 	dst := b.Dst.String()
 	if b.Name != "" {
 		dst = b.Name + " (" + dst + ")"
