@@ -170,12 +170,17 @@ func TestMaxPacketsAndCancel(t *testing.T) {
 
 // doneModule counts the packets it sees and is done with a flow after its
 // first packet.
-type doneModule struct{ seen map[uint64]int }
+type doneModule struct {
+	seen    map[uint64]int
+	skipped int // Done calls that said the engine skips the flow
+}
 
 func (m *doneModule) observe(p *flows.Packet) {
 	if p.Flow != nil {
 		m.seen[p.Flow.ID]++
-		p.Done()
+		if p.Done() {
+			m.skipped++
+		}
 	}
 }
 func (m *doneModule) finish(*engine, *Report) {}
@@ -208,6 +213,14 @@ func TestPacketDone(t *testing.T) {
 	}
 	if done.seen[1] != 1 || done.seen[2] != 1 || all.seen[1] != 3 || all.seen[2] != 3 {
 		t.Fatalf("done module saw %v, next module saw %v; want one packet per flow, then three", done.seen, all.seen)
+	}
+	if done.skipped != 2 {
+		t.Errorf("Done reported the skip %d times in the engine; want 2", done.skipped)
+	}
+	// Outside the engine Done does nothing and says so.
+	p := flows.Packet{Flow: &flows.Flow{}}
+	if p.Done() || (&flows.Packet{}).Done() {
+		t.Error("Done outside the engine reported a skip")
 	}
 }
 

@@ -348,12 +348,16 @@ const MaxSlots = 32
 // packets (a new flow on the same addresses and ports starts afresh). An
 // analyzer calls it once nothing later in the flow can matter to it (the
 // payload is not its protocol, the handshake is over) and drops its own
-// state for the flow at the same time. Outside the engine, Done does
-// nothing.
-func (p *Packet) Done() {
+// state for the flow at the same time. Done reports whether the engine
+// will skip the flow: it does nothing outside the engine (and for a packet
+// without a flow), where an analyzer that must ignore the rest of the flow
+// has to remember that itself.
+func (p *Packet) Done() bool {
 	if p.Flow != nil && p.slot > 0 {
 		p.Flow.done |= 1 << (p.slot - 1)
+		return true
 	}
+	return false
 }
 
 // Wants reports whether the analyzer in engine slot i (0-based) still

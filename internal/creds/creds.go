@@ -191,6 +191,16 @@ type conn struct {
 	read   [2]int // bytes scanned per direction
 }
 
+// ignore makes later packets of p's flow pass unread: the engine skips
+// them, or outside the engine a nil entry marks the flow.
+func (d *Detector) ignore(p *flows.Packet) {
+	if p.Done() {
+		delete(d.conns, p.Flow)
+		return
+	}
+	d.conns[p.Flow] = nil
+}
+
 // Observe reads one packet: TCP to the login services' ports, SNMP over
 // UDP and SIP requests with credentials. Other packets return after a
 // port check, without allocating.
@@ -241,9 +251,8 @@ func (d *Detector) Observe(p *flows.Packet) {
 		if c.read[p.Dir] == 0 && len(data) > 0 && svc != svcTelnet && !looksText(data) {
 			// FTP, POP3, IMAP and SMTP talk in text lines from the first
 			// byte: a binary start is another protocol on the port.
-			d.conns[p.Flow] = nil
+			d.ignore(p)
 			d.live--
-			p.Done()
 			return
 		}
 		if c.read[p.Dir] >= d.cfg.MaxScanBytes {
@@ -282,7 +291,7 @@ func (d *Detector) Observe(p *flows.Packet) {
 		if p.Flags&(flows.FIN|flows.RST) != 0 {
 			c.fin[p.Dir] = true
 			if p.Flags.Has(flows.RST) || c.fin[1-p.Dir] {
-				d.conns[p.Flow] = nil // both sides done: free the state
+				d.ignore(p) // both sides done: free the state
 				d.live--
 			}
 		}

@@ -266,14 +266,12 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 		}
 		isReq := p.Dir == flows.FromInitiator && isRequestStart(p.Payload)
 		if !isReq && !(p.Dir == flows.FromResponder && isResponseStart(p.Payload)) {
-			a.conns[p.Flow] = nil
-			p.Done() // not HTTP: the engine need not call again for this flow
+			a.ignore(p) // not HTTP
 			return
 		}
 		if a.live >= a.cfg.MaxConns {
 			a.dropped.Conns++
-			a.conns[p.Flow] = nil
-			p.Done()
+			a.ignore(p)
 			return
 		}
 		c = &conn{}
@@ -322,8 +320,18 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 func (a *Analyzer) close(c *conn, p *flows.Packet) {
 	a.formDone(c, p)
 	a.totals.Unanswered += uint64(len(c.pending))
-	a.conns[p.Flow] = nil
+	a.ignore(p)
 	a.live--
+}
+
+// ignore makes later packets of p's flow pass unread: the engine skips
+// them, or outside the engine a nil entry marks the flow.
+func (a *Analyzer) ignore(p *flows.Packet) {
+	if p.Done() {
+		delete(a.conns, p.Flow)
+		return
+	}
+	a.conns[p.Flow] = nil
 }
 
 func (a *Analyzer) feed(c *conn, d *dirState, p *flows.Packet, data []byte) {

@@ -171,3 +171,29 @@ func TestCloseFreesConn(t *testing.T) {
 		t.Errorf("totals %+v dropped %+v", r.Totals, r.Dropped)
 	}
 }
+
+// TestNotHTTPStaysIgnored: outside the engine (Packet.Done does nothing) a
+// flow whose first payload is not HTTP stays ignored, even when a later
+// segment starts like a request; and a closed connection ignores a late
+// request.
+func TestNotHTTPStaysIgnored(t *testing.T) {
+	a := New(Config{})
+	c := &conv{fl: &flows.Flow{ID: 1}}
+	a.Observe(c.seg(0, "\x16\x03\x01\x00\x05hello"))
+	a.Observe(c.seg(0, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n"))
+	d := &conv{fl: &flows.Flow{ID: 2}}
+	a.Observe(d.seg(0, "GET /y HTTP/1.1\r\nHost: a\r\n\r\n"))
+	for _, dir := range []flows.Dir{0, 1} {
+		fin := d.seg(dir, "")
+		fin.Flags = flows.FIN | flows.ACK
+		a.Observe(fin)
+	}
+	a.Observe(d.seg(0, "GET /z HTTP/1.1\r\nHost: a\r\n\r\n"))
+	r := a.Finish()
+	if r.Totals.Connections != 1 || r.Totals.Requests != 1 || len(r.Requests) != 1 || r.Requests[0].URI != "/y" {
+		t.Fatalf("totals %+v requests %+v; want the one request /y", r.Totals, r.Requests)
+	}
+	if c.fl.App != "" {
+		t.Errorf("App %q on a non-HTTP flow", c.fl.App)
+	}
+}
