@@ -161,6 +161,9 @@ func (e *engine) read(ctx context.Context, r *Reader, visit func(rec *capfile.Re
 	r.used = true
 	cf := r.cf
 	e.cap.init(cf)
+	if r.readAhead() {
+		defer cf.ReadAhead()()
+	}
 	// One record for the whole loop: visit takes its address, so a
 	// per-iteration variable would move to the heap on every packet.
 	var rec capfile.Record

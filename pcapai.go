@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"os"
+	"runtime"
+	"sync/atomic"
 
 	"github.com/pcapai/pcapai/attack"
 	"github.com/pcapai/pcapai/dnsx"
@@ -24,15 +26,16 @@ type Reader struct {
 }
 
 // countReader counts the bytes read from the file (compressed bytes for a
-// gzip capture), for Options.Progress.
+// gzip capture), for Options.Progress. The count is atomic: with read-ahead
+// the file is read on another goroutine.
 type countReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -89,7 +92,18 @@ func (r *Reader) bytesRead() int64 {
 	if r.read == nil {
 		return 0
 	}
-	return r.read.n
+	return r.read.n.Load()
+}
+
+// readAhead reports whether a pass should read the capture on a goroutine
+// of its own: for a gzip-compressed capture (decompression is the costly
+// part, and overlaps the analysis) when there is a second core to run it.
+// A plain file is read on the pass's goroutine: handing its chunks to
+// another core cost more than the read itself saved (pcapbench, 1 GiB,
+// flow pass 0.69 → 0.74 s), while a gzip capture gained (1 worker, 100 MiB
+// compressed 2:1, 1.32 → 1.06 s).
+func (r *Reader) readAhead() bool {
+	return runtime.GOMAXPROCS(0) > 1 && r.cf.Compressed()
 }
 
 // Close closes the file opened by Open; it is a no-op for NewReader.

@@ -98,7 +98,7 @@ type Record struct {
 
 // Reader reads records from a capture stream.
 type Reader struct {
-	br         *bufio.Reader
+	br         source // a *bufio.Reader, or an *ahead after ReadAhead
 	gz         *gzip.Reader
 	format     Format
 	order      binary.ByteOrder

@@ -234,6 +234,9 @@ func measure(mode, file string, workers int) {
 		if err != nil {
 			fatal(err)
 		}
+		if runtime.GOMAXPROCS(0) > 1 && r.Compressed() {
+			defer r.ReadAhead()() // as pcapai's passes read
+		}
 		var eth layers.Ethernet
 		var ip4 layers.IPv4
 		var ip6 layers.IPv6

@@ -1,0 +1,172 @@
+package capfile
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// FuzzAhead checks Peek, Discard and Read of the read-ahead source against
+// the stream itself, with chunks small enough that most reads straddle
+// several of them.
+func FuzzAhead(f *testing.F) {
+	f.Add([]byte("0123456789abcdefghijklmnopqrstuvwxyz"), []byte{4 << 2, 3<<2 | 1, 9 << 2, 5<<2 | 2, 40 << 2, 63<<2 | 1, 1<<2 | 2}, uint8(3))
+	f.Add(bytes.Repeat([]byte{0xa1}, 300), []byte{63 << 2, 63<<2 | 1, 63<<2 | 2, 0, 1, 2}, uint8(0))
+	f.Fuzz(func(t *testing.T, data, ops []byte, size uint8) {
+		a := newAhead(bufio.NewReaderSize(bytes.NewReader(data), 16), 1+int(size%64))
+		defer a.close()
+		pos := 0
+		for i, op := range ops {
+			n := int(op >> 2)
+			rem := len(data) - pos
+			switch op & 3 {
+			case 0:
+				b, err := a.Peek(n)
+				if want := data[pos : pos+min(n, rem)]; !bytes.Equal(b, want) || (err != nil) != (n > rem) {
+					t.Fatalf("op %d: Peek(%d) at %d = %q, %v; want %q", i, n, pos, b, err, want)
+				}
+			case 1:
+				d, err := a.Discard(n)
+				if d != min(n, rem) || (err != nil) != (n > rem) {
+					t.Fatalf("op %d: Discard(%d) at %d of %d = %d, %v", i, n, pos, len(data), d, err)
+				}
+				pos += d
+			default:
+				p := make([]byte, n)
+				m, err := a.Read(p)
+				switch {
+				case n == 0 && m == 0:
+				case rem == 0 && m == 0 && err == io.EOF:
+				case rem > 0 && m >= 1 && m <= min(n, rem) && err == nil && bytes.Equal(p[:m], data[pos:pos+m]):
+				default:
+					t.Fatalf("op %d: Read(%d bytes) at %d of %d = %d, %v", i, n, pos, len(data), m, err)
+				}
+				pos += m
+			}
+		}
+	})
+}
+
+// records reads every record of raw, through read-ahead chunks of size
+// bytes when size > 0, and returns them (copied) and the final error.
+func records(t *testing.T, raw []byte, size int) ([]Record, error) {
+	t.Helper()
+	r, err := NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	if size > 0 {
+		a := newAhead(r.br, size)
+		r.br = a
+		defer a.close()
+	}
+	var out []Record
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			return out, err
+		}
+		rec.Data = bytes.Clone(rec.Data)
+		out = append(out, rec)
+	}
+}
+
+func pcapRecord(t, n int) []byte {
+	b := make([]byte, 16+n)
+	binary.LittleEndian.PutUint32(b[0:], uint32(1700000000+t))
+	binary.LittleEndian.PutUint32(b[8:], uint32(n))
+	binary.LittleEndian.PutUint32(b[12:], uint32(n))
+	for i := range n {
+		b[16+i] = byte(t + i)
+	}
+	return b
+}
+
+// TestReadAheadRecords: every record, offset and error is the same with
+// read-ahead as without, for the captures in testdata (pcap, pcapng, gzip)
+// and for built ones: records larger than the parser's buffer, and a file
+// cut inside a record.
+func TestReadAheadRecords(t *testing.T) {
+	inputs := map[string][]byte{}
+	files, _ := filepath.Glob("../../testdata/*.pcap*")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[filepath.Base(f)] = b
+	}
+	if len(inputs) == 0 {
+		t.Fatal("no captures in testdata")
+	}
+	big := PCAPHeader(1)
+	for i, n := range []int{60, MaxRecord, 1500, bufSize/2 + 7, 0, 9000} {
+		big = append(big, pcapRecord(i, n)...)
+	}
+	inputs["big records"] = big
+	inputs["cut in a record"] = big[:len(big)-100]
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(big)
+	w.Close()
+	inputs["big records, gzip"] = gz.Bytes()
+	for name, raw := range inputs {
+		want, wantErr := records(t, raw, 0)
+		for _, size := range []int{1, 7, 4096, aheadChunk} {
+			got, err := records(t, raw, size)
+			if len(got) != len(want) || (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+				t.Fatalf("%s, chunks of %d: %d records, %v; want %d, %v", name, size, len(got), err, len(want), wantErr)
+			}
+			for i := range want {
+				if !bytes.Equal(got[i].Data, want[i].Data) || got[i].Time != want[i].Time || got[i].Offset != want[i].Offset ||
+					got[i].OrigLen != want[i].OrigLen || got[i].Iface != want[i].Iface {
+					t.Fatalf("%s, chunks of %d: record %d differs", name, size, i+1)
+				}
+			}
+		}
+	}
+}
+
+// TestReadAheadStop: stopping before the end of the stream ends the
+// reading goroutine; Next after Stop fails instead of hanging.
+func TestReadAheadStop(t *testing.T) {
+	raw := PCAPHeader(1)
+	for i := range 5000 {
+		raw = append(raw, pcapRecord(i, 1000)...)
+	}
+	before := runtime.NumGoroutine()
+	r, err := NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := r.ReadAhead()
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	stop()
+	for range bufSize {
+		if _, err := r.Next(); err != nil {
+			var re *RecordError
+			if !errors.As(err, &re) {
+				t.Fatalf("Next after stop: %v; want a RecordError", err)
+			}
+			break
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after stop; want %d", n, before)
+	}
+}
