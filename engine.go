@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pcapai/pcapai/attack"
@@ -19,6 +21,17 @@ import (
 type module interface {
 	observe(p *flows.Packet)
 	finish(e *engine, r *Report)
+}
+
+// A precomputer is a module whose finish is costly and can be computed
+// from the finished pass alone. The engine finishes the other modules in
+// order first, then runs every precompute at once, each on a goroutine of
+// its own, then calls the precomputers' finish in module order. precompute
+// reads the Report and the flows and writes neither; finish writes what it
+// computed (and computes it first when precompute was not called).
+type precomputer interface {
+	module
+	precompute(e *engine, r *Report)
 }
 
 type engine struct {
@@ -233,6 +246,26 @@ func (r *Reader) displayName() string {
 	return r.name
 }
 
+// precomputeAll runs the precompute methods at once. A panic in one is
+// raised again on the caller's goroutine once all have returned, as it
+// would have been without the goroutines.
+func precomputeAll(e *engine, rep *Report, pre []precomputer) {
+	var wg sync.WaitGroup
+	panics := make([]any, len(pre))
+	for i, p := range pre {
+		wg.Go(func() {
+			defer func() { panics[i] = recover() }()
+			p.precompute(e, rep)
+		})
+	}
+	wg.Wait()
+	for _, v := range panics {
+		if v != nil {
+			panic(v)
+		}
+	}
+}
+
 func (e *engine) finish(cf *capfile.Reader, r *Reader, rep *Report) {
 	e.cap.fill(cf, r, &rep.Capture)
 	rep.Decode = e.decodeStats()
@@ -240,8 +273,19 @@ func (e *engine) finish(cf *capfile.Reader, r *Reader, rep *Report) {
 	if rep.Flows == nil {
 		rep.Flows = []*flows.Flow{}
 	}
+	var pre []precomputer
 	for _, m := range e.mods {
+		if p, ok := m.(precomputer); ok {
+			pre = append(pre, p)
+			continue
+		}
 		m.finish(e, rep)
+	}
+	if len(pre) > 1 && runtime.GOMAXPROCS(0) > 1 {
+		precomputeAll(e, rep, pre)
+	}
+	for _, p := range pre {
+		p.finish(e, rep)
 	}
 	attack.Sort(rep.Findings)
 	triage(e, rep)

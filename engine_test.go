@@ -3,10 +3,12 @@ package pcapai
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -275,4 +277,57 @@ func TestAnalyzerPanic(t *testing.T) {
 	if !strings.HasPrefix(e.lastErr, "analyzer first panicked on frame 2: boom") {
 		t.Errorf("lastErr = %q", e.lastErr)
 	}
+}
+
+// TestConcurrentFinish: the costly finishes (overview, beacon, detect) run
+// at once when there is a second core; the Report is the one a single
+// core gives.
+func TestConcurrentFinish(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for _, name := range []string{"beacon_http_jitter.pcap", "scan_nmap_syn.pcap", "upload_lateral.pcap", "dns_dga_nxdomain.pcap"} {
+		raw, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var js [2][]byte
+		for i, procs := range []int{1, 2} {
+			runtime.GOMAXPROCS(procs)
+			js[i], err = json.Marshal(analyzeBytes(t, raw, Options{Workers: 1}))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(js[0], js[1]) {
+			t.Errorf("%s: the Report finished concurrently differs", name)
+		}
+		if !bytes.Contains(js[0], []byte(`"findings":[{`)) {
+			t.Errorf("%s: no findings to compare", name)
+		}
+	}
+}
+
+// panicPre is a precomputer that panics.
+type panicPre struct{}
+
+func (panicPre) observe(*flows.Packet)       {}
+func (panicPre) finish(*engine, *Report)     {}
+func (panicPre) precompute(*engine, *Report) { panic("precompute failed") }
+
+// TestPrecomputePanic: a panic in a concurrent precompute reaches the
+// caller's goroutine, as a panic in a finish does, instead of ending the
+// process.
+func TestPrecomputePanic(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	e, err := newEngine(Options{noRecover: true, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.add("panicky", panicPre{})
+	defer func() {
+		if v := recover(); v != "precompute failed" {
+			t.Fatalf("recovered %v; want the precompute's panic", v)
+		}
+	}()
+	precomputeAll(e, &Report{}, []precomputer{panicPre{}, e.mods[0].(precomputer)})
+	t.Fatal("no panic")
 }

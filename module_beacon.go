@@ -1,6 +1,7 @@
 package pcapai
 
 import (
+	"github.com/pcapai/pcapai/attack"
 	"net/netip"
 
 	"github.com/pcapai/pcapai/beacon"
@@ -9,8 +10,11 @@ import (
 )
 
 type beaconModule struct {
-	a   *beacon.Analyzer
-	dns *dnsx.Stats // set at finish, before the beacon analyzer finishes
+	a    *beacon.Analyzer
+	dns  *dnsx.Stats // set at precompute, before the beacon analyzer finishes
+	done bool
+	res  beacon.Result
+	fs   []attack.Finding
 }
 
 func newBeaconModule(o *Options) module {
@@ -32,9 +36,16 @@ func newBeaconModule(o *Options) module {
 
 func (m *beaconModule) observe(p *flows.Packet) { m.a.Observe(p) }
 
-func (m *beaconModule) finish(e *engine, r *Report) {
+func (m *beaconModule) precompute(e *engine, r *Report) {
 	m.dns = r.DNS
-	res, fs := m.a.Finish()
-	r.Beacon = &res
-	r.Findings = append(r.Findings, fs...)
+	m.res, m.fs = m.a.Finish()
+	m.done = true
+}
+
+func (m *beaconModule) finish(e *engine, r *Report) {
+	if !m.done {
+		m.precompute(e, r)
+	}
+	r.Beacon = &m.res
+	r.Findings = append(r.Findings, m.fs...)
 }

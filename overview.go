@@ -73,6 +73,7 @@ type phsKey struct {
 }
 
 type overview struct {
+	ov       *Overview // the section, once computed
 	opts     *Options
 	phs      map[phsKey]*IOBucket
 	lastKey  phsKey
@@ -146,7 +147,7 @@ func (o *overview) coarsen() {
 	o.interval *= 2
 }
 
-func (o *overview) finish(e *engine, r *Report) {
+func (o *overview) precompute(e *engine, r *Report) {
 	ov := &Overview{Protocols: []ProtocolRow{}, Endpoints: []Endpoint{}, TopFlows: []FlowRate{}}
 	// Protocol hierarchy: every prefix of every layer path.
 	rows := map[string]*ProtocolRow{}
@@ -235,5 +236,12 @@ func (o *overview) finish(e *engine, r *Report) {
 		}
 		ov.TopFlows = append(ov.TopFlows, fr)
 	}
-	r.Overview = ov
+	o.ov = ov
+}
+
+func (o *overview) finish(e *engine, r *Report) {
+	if o.ov == nil {
+		o.precompute(e, r)
+	}
+	r.Overview = o.ov
 }
