@@ -98,8 +98,8 @@ func scanScore(n, thr int) float64 {
 
 // scanGroups groups flows by key in two passes: it counts each group's
 // flows, then lists the flows (indices into all, in order) of only the
-// groups with at least min of them. Most groups of a large capture are too
-// small to be scans, so they cost a count and no list.
+// groups with at least a threshold of them. Most groups of a large capture
+// are too small to be scans, so they cost a count and no list.
 type scanGroups[K comparable] struct {
 	ids   map[K]int32
 	keys  []K
@@ -123,14 +123,14 @@ func (g *scanGroups[K]) add(k K) int32 {
 	return id
 }
 
-// keep lists the flows of the groups with at least min flows; of is each
+// keep lists the flows of the groups with at least threshold flows; of is each
 // flow's group (-1 for none). It returns the kept groups.
-func (g *scanGroups[K]) keep(of []int32, min int) []int32 {
+func (g *scanGroups[K]) keep(of []int32, threshold int) []int32 {
 	var kept []int32
 	g.start = make([]int32, len(g.keys))
 	n := int32(0)
 	for id, c := range g.count {
-		if int(c) < min {
+		if int(c) < threshold {
 			g.start[id] = -1
 			continue
 		}
