@@ -175,7 +175,7 @@ func (e *engine) read(ctx context.Context, r *Reader, visit func(rec *capfile.Re
 	cf := r.cf
 	e.cap.init(cf)
 	if r.readAhead() {
-		defer cf.ReadAhead()()
+		defer cf.ReadAhead(r.regular)()
 	}
 	// One record for the whole loop: visit takes its address, so a
 	// per-iteration variable would move to the heap on every packet.

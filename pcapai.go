@@ -17,12 +17,13 @@ import (
 // Reader is an open capture. A Reader is read once: [Analyze] and the other
 // entry points consume it. It is not safe for concurrent use.
 type Reader struct {
-	name   string
-	size   int64
-	closer io.Closer
-	cf     *capfile.Reader
-	used   bool
-	read   *countReader
+	name    string
+	size    int64
+	closer  io.Closer
+	cf      *capfile.Reader
+	used    bool
+	read    *countReader
+	regular bool // a regular file: reads never wait for bytes not yet written
 }
 
 // countReader counts the bytes read from the file (compressed bytes for a
@@ -62,7 +63,7 @@ func Open(path string) (*Reader, error) {
 		f.Close()
 		return nil, readError(path, err)
 	}
-	return &Reader{name: path, size: st.Size(), closer: f, cf: cf, read: cr}, nil
+	return &Reader{name: path, size: st.Size(), closer: f, cf: cf, read: cr, regular: st.Mode().IsRegular()}, nil
 }
 
 type dirError struct{}

@@ -3,9 +3,11 @@ package pcapai
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 )
@@ -38,6 +40,24 @@ func TestGzipReadAhead(t *testing.T) {
 			if want, got := report(raw, workers), report(gz.Bytes(), workers); !bytes.Equal(got, want) {
 				t.Errorf("%s, %d workers: the gzip capture's Report differs", name, workers)
 			}
+		}
+		// From a file, chunks are filled whole.
+		path := filepath.Join(t.TempDir(), name+".gz")
+		if err := os.WriteFile(path, gz.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Analyze(context.Background(), r, Options{Workers: 1, noRecover: true})
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.Capture.Compressed, rep.Capture.FileSize, rep.File = false, 0, ""
+		if j, _ := json.Marshal(rep); !bytes.Equal(j, report(raw, 1)) {
+			t.Errorf("%s: the gzip file's Report differs", name)
 		}
 		// Cut inside a record, and cut where the flushed data ends at a
 		// record boundary (the gzip stream, not the capture, is short).

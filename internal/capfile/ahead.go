@@ -2,6 +2,7 @@ package capfile
 
 import (
 	"errors"
+	"io"
 	"sync"
 )
 
@@ -13,10 +14,9 @@ type source interface {
 	Read(p []byte) (int, error)
 }
 
-// Read-ahead chunks: big enough that a record rarely straddles two and
-// reads are few, few enough that the memory stays small (at most
-// aheadChunks+2 of them: the filled ones waiting and the two the parser's
-// views may point into).
+// Read-ahead chunks: big enough that a record seldom straddles two; at most
+// aheadChunks+2 of them exist (the filled ones waiting and the two the
+// parser's views may point into).
 const (
 	aheadChunk  = 512 << 10
 	aheadChunks = 3
@@ -42,45 +42,49 @@ type ahead struct {
 	joins [2][]byte // straddling records, alternately (a view of the last survives the next)
 	nj    int
 
-	size     int // bytes per chunk
+	size     int  // bytes per chunk
+	whole    bool // fill each chunk whole (a file), or hand over each read (a stream)
 	full     chan chunk
 	free     chan []byte
 	held     [2][]byte // the chunks the views may still point into, oldest first
 	stop     chan struct{}
 	stopOnce sync.Once
-	wg       sync.WaitGroup
 }
 
 // ReadAhead makes the Reader read its stream on a goroutine of its own,
-// up to three 512 KiB chunks ahead of the records returned by Next, so that
-// gzip decompression (or a slow source) overlaps the caller's work on a
-// second core. Stop ends the goroutine; it must be called (once reading is over,
-// at the end of the stream or not), and Next must not be called after it.
-// A Reader reads ahead at most once: a second call returns a no-op stop.
-func (r *Reader) ReadAhead() (stop func()) {
+// up to three chunks of at most 512 KiB ahead of the records returned by
+// Next, so that gzip decompression (or a slow source) overlaps the caller's work on a
+// second core. Stop ends the goroutine (once a read in progress returns);
+// it must be called when reading is over, at the end of the stream or not,
+// and Next must not be called after it.
+// With file set the source is a file, whose reads never wait for bytes not
+// yet written: each chunk is filled whole. Otherwise each read of the
+// source makes a chunk, so that the records of a live stream are not held
+// back. A Reader reads ahead at most once: a second call returns a no-op
+// stop.
+func (r *Reader) ReadAhead(file bool) (stop func()) {
 	if _, ok := r.br.(*ahead); ok {
 		return func() {}
 	}
-	a := newAhead(r.br, aheadChunk)
+	a := newAhead(r.br, aheadChunk, file)
 	r.br = a
 	return a.close
 }
 
-func newAhead(src source, size int) *ahead {
+func newAhead(src source, size int, whole bool) *ahead {
 	a := &ahead{
-		size: size,
-		full: make(chan chunk, aheadChunks),
-		free: make(chan []byte, aheadChunks),
-		stop: make(chan struct{}),
+		size:  size,
+		whole: whole,
+		full:  make(chan chunk, aheadChunks),
+		free:  make(chan []byte, aheadChunks),
+		stop:  make(chan struct{}),
 	}
-	a.wg.Add(1)
 	go a.fill(src)
 	return a
 }
 
 // fill reads src into chunks until the end of the stream, an error or stop.
 func (a *ahead) fill(src source) {
-	defer a.wg.Done()
 	defer close(a.full)
 	made := 0
 	for {
@@ -101,14 +105,29 @@ func (a *ahead) fill(src source) {
 				}
 			}
 		}
-		// Fill the chunk; the source's own error ends it (io.EOF at the end
-		// of the stream, io.ErrUnexpectedEOF for a cut gzip stream).
-		n := 0
+		// A file's chunk is filled whole: few chunks, few hand-overs. A
+		// stream's takes one read, so that on a stream still being written
+		// (a live capture through a pipe) the records read so far go on at
+		// once instead of waiting for a full chunk. The source's own error
+		// ends the stream (io.EOF, io.ErrUnexpectedEOF for a cut gzip
+		// stream); a source that keeps returning nothing is an error.
+		n, empty := 0, 0
 		var err error
 		for n < len(buf) && err == nil {
 			var m int
 			m, err = src.Read(buf[n:])
 			n += m
+			switch {
+			case m > 0:
+				empty = 0
+			case err == nil:
+				if empty++; empty == 100 {
+					err = io.ErrNoProgress
+				}
+			}
+			if n > 0 && !a.whole {
+				break
+			}
 		}
 		select {
 		case a.full <- chunk{buf: buf, n: n, err: err}:
@@ -121,11 +140,11 @@ func (a *ahead) fill(src source) {
 	}
 }
 
+// close ends the reading goroutine without waiting for a read in progress
+// (a live stream may not deliver its next bytes for a long time): the
+// goroutine returns when that read does.
 func (a *ahead) close() {
-	a.stopOnce.Do(func() {
-		close(a.stop)
-		a.wg.Wait()
-	})
+	a.stopOnce.Do(func() { close(a.stop) })
 }
 
 // next returns the next bytes of the stream behind cur and rest, and

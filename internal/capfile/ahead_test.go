@@ -21,7 +21,7 @@ func FuzzAhead(f *testing.F) {
 	f.Add([]byte("0123456789abcdefghijklmnopqrstuvwxyz"), []byte{4 << 2, 3<<2 | 1, 9 << 2, 5<<2 | 2, 40 << 2, 63<<2 | 1, 1<<2 | 2}, uint8(3))
 	f.Add(bytes.Repeat([]byte{0xa1}, 300), []byte{63 << 2, 63<<2 | 1, 63<<2 | 2, 0, 1, 2}, uint8(0))
 	f.Fuzz(func(t *testing.T, data, ops []byte, size uint8) {
-		a := newAhead(bufio.NewReaderSize(bytes.NewReader(data), 16), 1+int(size%64))
+		a := newAhead(bufio.NewReaderSize(bytes.NewReader(data), 16), 1+int(size%64), size&64 != 0)
 		defer a.close()
 		pos := 0
 		for i, op := range ops {
@@ -56,15 +56,16 @@ func FuzzAhead(f *testing.F) {
 }
 
 // records reads every record of raw, through read-ahead chunks of size
-// bytes when size > 0, and returns them (copied) and the final error.
-func records(t *testing.T, raw []byte, size int) ([]Record, error) {
+// bytes (filled whole or one read each) when size > 0, and returns them
+// (copied) and the final error.
+func records(t *testing.T, raw []byte, size int, whole bool) ([]Record, error) {
 	t.Helper()
 	r, err := NewReader(bytes.NewReader(raw))
 	if err != nil {
 		return nil, err
 	}
 	if size > 0 {
-		a := newAhead(r.br, size)
+		a := newAhead(r.br, size, whole)
 		r.br = a
 		defer a.close()
 	}
@@ -119,16 +120,18 @@ func TestReadAheadRecords(t *testing.T) {
 	w.Close()
 	inputs["big records, gzip"] = gz.Bytes()
 	for name, raw := range inputs {
-		want, wantErr := records(t, raw, 0)
+		want, wantErr := records(t, raw, 0, false)
 		for _, size := range []int{1, 7, 4096, aheadChunk} {
-			got, err := records(t, raw, size)
-			if len(got) != len(want) || (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
-				t.Fatalf("%s, chunks of %d: %d records, %v; want %d, %v", name, size, len(got), err, len(want), wantErr)
-			}
-			for i := range want {
-				if !bytes.Equal(got[i].Data, want[i].Data) || got[i].Time != want[i].Time || got[i].Offset != want[i].Offset ||
-					got[i].OrigLen != want[i].OrigLen || got[i].Iface != want[i].Iface {
-					t.Fatalf("%s, chunks of %d: record %d differs", name, size, i+1)
+			for _, whole := range []bool{true, false} {
+				got, err := records(t, raw, size, whole)
+				if len(got) != len(want) || (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+					t.Fatalf("%s, chunks of %d (whole %v): %d records, %v; want %d, %v", name, size, whole, len(got), err, len(want), wantErr)
+				}
+				for i := range want {
+					if !bytes.Equal(got[i].Data, want[i].Data) || got[i].Time != want[i].Time || got[i].Offset != want[i].Offset ||
+						got[i].OrigLen != want[i].OrigLen || got[i].Iface != want[i].Iface {
+						t.Fatalf("%s, chunks of %d (whole %v): record %d differs", name, size, whole, i+1)
+					}
 				}
 			}
 		}
@@ -147,7 +150,7 @@ func TestReadAheadStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := r.ReadAhead()
+	stop := r.ReadAhead(true)
 	if _, err := r.Next(); err != nil {
 		t.Fatal(err)
 	}
@@ -168,5 +171,47 @@ func TestReadAheadStop(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Fatalf("%d goroutines after stop; want %d", n, before)
+	}
+}
+
+// TestReadAheadStopLiveStream: on a stream that is still being written
+// (a pipe from a live capture), the records written so far are read at
+// once, and stop returns at once although the reading goroutine waits for
+// more bytes; it ends when the stream does.
+func TestReadAheadStopLiveStream(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() {
+		w := gzip.NewWriter(pw)
+		w.Write(PCAPHeader(1))
+		for i := range 3 {
+			w.Write(pcapRecord(i, 100))
+		}
+		w.Flush() // the records so far reach the reader; the stream stays open
+	}()
+	done := make(chan error, 1)
+	go func() {
+		r, err := NewReader(pr)
+		if err != nil {
+			done <- err
+			return
+		}
+		stop := r.ReadAhead(false)
+		for range 3 {
+			if _, err := r.Next(); err != nil {
+				done <- err
+				return
+			}
+		}
+		stop()
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the records of a live stream, or stop, waited for more of the stream")
 	}
 }

@@ -242,7 +242,7 @@ func measure(mode, file string, workers int) {
 			fatal(err)
 		}
 		if runtime.GOMAXPROCS(0) > 1 && r.Compressed() {
-			defer r.ReadAhead()() // as pcapai's passes read
+			defer r.ReadAhead(true)() // as pcapai's passes read
 		}
 		var eth layers.Ethernet
 		var ip4 layers.IPv4
