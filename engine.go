@@ -212,7 +212,7 @@ func (e *engine) read(ctx context.Context, r *Reader, visit func(rec *capfile.Re
 func (e *engine) run(ctx context.Context, r *Reader) (*Report, error) {
 	var end passEnd
 	var err error
-	if w := e.opts.workers(); w > 1 {
+	if w := e.opts.workersFor(r); w > 1 {
 		end, err = e.shardedPass(ctx, r, w)
 	} else {
 		end, err = e.pass(ctx, r, func(p *flows.Packet, _ *capfile.Record, _ uint16) (bool, error) {

@@ -61,7 +61,9 @@ type Options struct {
 
 	// Workers splits the decoding and analysis of one capture over this
 	// many goroutines (by flow; see the README). Zero means
-	// runtime.GOMAXPROCS(0); 1 runs the whole pass on the calling
+	// runtime.GOMAXPROCS(0) for a capture of 64 MiB or more, or of unknown
+	// size, and 1 below that, where handing records between goroutines
+	// costs more than it gains; 1 runs the whole pass on the calling
 	// goroutine. The Report does not depend on it.
 	Workers int
 

@@ -17,13 +17,14 @@ import (
 // Reader is an open capture. A Reader is read once: [Analyze] and the other
 // entry points consume it. It is not safe for concurrent use.
 type Reader struct {
-	name    string
-	size    int64
-	closer  io.Closer
-	cf      *capfile.Reader
-	used    bool
-	read    *countReader
-	regular bool // a regular file: reads never wait for bytes not yet written
+	name     string
+	size     int64
+	closer   io.Closer
+	cf       *capfile.Reader
+	used     bool
+	read     *countReader
+	regular  bool  // a regular file: reads never wait for bytes not yet written
+	sizeHint int64 // bytes of the capture when known (a file, a bytes.Reader), else 0
 }
 
 // countReader counts the bytes read from the file (compressed bytes for a
@@ -63,7 +64,7 @@ func Open(path string) (*Reader, error) {
 		f.Close()
 		return nil, readError(path, err)
 	}
-	return &Reader{name: path, size: st.Size(), closer: f, cf: cf, read: cr, regular: st.Mode().IsRegular()}, nil
+	return &Reader{name: path, size: st.Size(), closer: f, cf: cf, read: cr, regular: st.Mode().IsRegular(), sizeHint: st.Size()}, nil
 }
 
 type dirError struct{}
@@ -74,12 +75,21 @@ var errIsDir error = dirError{}
 
 // NewReader reads a capture from r (the format is sniffed as by [Open]).
 func NewReader(r io.Reader) (*Reader, error) {
+	var hint int64
+	switch s := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, bytes.Buffer, strings.Reader
+		hint = int64(s.Len())
+	case interface{ Stat() (os.FileInfo, error) }:
+		if st, err := s.Stat(); err == nil && st.Mode().IsRegular() {
+			hint = st.Size()
+		}
+	}
 	cr := &countReader{r: r}
 	cf, err := capfile.NewReader(cr)
 	if err != nil {
 		return nil, readError("", err)
 	}
-	return &Reader{cf: cf, read: cr}, nil
+	return &Reader{cf: cf, read: cr, sizeHint: hint}, nil
 }
 
 // Name returns the file name given to Open, or "" for NewReader.

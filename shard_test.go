@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -97,5 +98,36 @@ func TestWorkersDamagedCapture(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDefaultWorkers: Workers = 0 splits a capture over the cores only
+// when it is known to be big enough to gain from it; a set Workers is
+// kept.
+func TestDefaultWorkers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	small, err := NewReader(bytes.NewReader(pcaptest.PCAP(1700000000, pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: 1, Flags: 0x02}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if small.sizeHint == 0 {
+		t.Fatal("NewReader of a bytes.Reader: no size hint")
+	}
+	for _, tc := range []struct {
+		workers int
+		hint    int64
+		want    int
+	}{
+		{0, small.sizeHint, 1},
+		{0, shardMinBytes - 1, 1},
+		{0, shardMinBytes, 4},
+		{0, 0, 4}, // unknown size: a stream
+		{3, small.sizeHint, 3},
+		{1, 1 << 30, 1},
+	} {
+		o := Options{Workers: tc.workers}
+		if got := o.workersFor(&Reader{sizeHint: tc.hint}); got != tc.want {
+			t.Errorf("Workers %d, %d bytes: %d workers; want %d", tc.workers, tc.hint, got, tc.want)
+		}
 	}
 }
