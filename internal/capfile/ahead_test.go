@@ -80,6 +80,27 @@ func records(t *testing.T, raw []byte, size int, whole bool) ([]Record, error) {
 	}
 }
 
+// ngBlock returns a little-endian pcapng block of type typ.
+func ngBlock(typ uint32, body []byte) []byte {
+	for len(body)%4 != 0 {
+		body = append(body, 0)
+	}
+	n := uint32(12 + len(body))
+	b := binary.LittleEndian.AppendUint32(nil, typ)
+	b = binary.LittleEndian.AppendUint32(b, n)
+	b = append(b, body...)
+	return binary.LittleEndian.AppendUint32(b, n)
+}
+
+// ngEPB returns an enhanced packet block of data on interface 0.
+func ngEPB(data []byte) []byte {
+	h := make([]byte, 20) // interface, timestamp high and low, captured and original length
+	binary.LittleEndian.PutUint32(h[8:], 1)
+	binary.LittleEndian.PutUint32(h[12:], uint32(len(data)))
+	binary.LittleEndian.PutUint32(h[16:], uint32(len(data)))
+	return ngBlock(6, append(h, data...))
+}
+
 func pcapRecord(t, n int) []byte {
 	b := make([]byte, 16+n)
 	binary.LittleEndian.PutUint32(b[0:], uint32(1700000000+t))
@@ -119,6 +140,13 @@ func TestReadAheadRecords(t *testing.T) {
 	w.Write(big)
 	w.Close()
 	inputs["big records, gzip"] = gz.Bytes()
+	// A pcapng block bigger than the parser's buffer is read, not peeked.
+	ng := ngBlock(0x0A0D0D0A, []byte{0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	ng = append(ng, ngBlock(1, []byte{1, 0, 0, 0, 0, 0, 0, 0})...)
+	for _, n := range []int{100, bufSize + 4096, 60} {
+		ng = append(ng, ngEPB(pcapRecord(n, n)[16:])...)
+	}
+	inputs["pcapng block over the buffer"] = ng
 	for name, raw := range inputs {
 		want, wantErr := records(t, raw, 0, false)
 		for _, size := range []int{1, 7, 4096, aheadChunk} {
