@@ -76,12 +76,13 @@ var errIsDir error = dirError{}
 // NewReader reads a capture from r (the format is sniffed as by [Open]).
 func NewReader(r io.Reader) (*Reader, error) {
 	var hint int64
+	var regular bool
 	switch s := r.(type) {
 	case interface{ Len() int }: // bytes.Reader, bytes.Buffer, strings.Reader
 		hint = int64(s.Len())
-	case interface{ Stat() (os.FileInfo, error) }:
+	case interface{ Stat() (os.FileInfo, error) }: // an *os.File, standard input redirected from a file
 		if st, err := s.Stat(); err == nil && st.Mode().IsRegular() {
-			hint = st.Size()
+			hint, regular = st.Size(), true
 		}
 	}
 	cr := &countReader{r: r}
@@ -89,7 +90,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, readError("", err)
 	}
-	return &Reader{cf: cf, read: cr, sizeHint: hint}, nil
+	return &Reader{cf: cf, read: cr, sizeHint: hint, regular: regular}, nil
 }
 
 // Name returns the file name given to Open, or "" for NewReader.

@@ -113,6 +113,15 @@ func TestDefaultWorkers(t *testing.T) {
 	if small.sizeHint == 0 {
 		t.Fatal("NewReader of a bytes.Reader: no size hint")
 	}
+	f, err := os.Open("testdata/http_curl_local.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	if r, err := NewReader(f); err != nil || r.sizeHint != st.Size() || !r.regular {
+		t.Fatalf("NewReader of a file: hint %d, regular %v, %v; want %d, true", r.sizeHint, r.regular, err, st.Size())
+	}
 	for _, tc := range []struct {
 		workers int
 		hint    int64
