@@ -119,8 +119,12 @@ func TestDefaultWorkers(t *testing.T) {
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	if r, err := NewReader(f); err != nil || r.sizeHint != st.Size() || !r.regular {
-		t.Fatalf("NewReader of a file: hint %d, regular %v, %v; want %d, true", r.sizeHint, r.regular, err, st.Size())
+	r, err := NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.sizeHint != st.Size() || !r.regular {
+		t.Fatalf("NewReader of a file: hint %d, regular %v; want %d, true", r.sizeHint, r.regular, st.Size())
 	}
 	for _, tc := range []struct {
 		workers int
