@@ -59,7 +59,11 @@ func Open(path string) (*Reader, error) {
 		return nil, &os.PathError{Op: "open", Path: path, Err: errIsDir}
 	}
 	cr := &countReader{r: f}
-	cf, err := capfile.NewReader(cr)
+	var size int64
+	if st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	cf, err := capfile.NewReaderSize(cr, size)
 	if err != nil {
 		f.Close()
 		return nil, readError(path, err)
@@ -86,7 +90,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 		}
 	}
 	cr := &countReader{r: r}
-	cf, err := capfile.NewReader(cr)
+	cf, err := capfile.NewReaderSize(cr, hint)
 	if err != nil {
 		return nil, readError("", err)
 	}
@@ -109,14 +113,17 @@ func (r *Reader) bytesRead() int64 {
 
 // readAhead reports whether a pass should read the capture on a goroutine
 // of its own: for a gzip-compressed capture (decompression is the costly
-// part, and overlaps the analysis) when there is a second core to run it.
-// A plain file is read on the pass's goroutine: handing its chunks to
-// another core cost more than the read itself saved (pcapbench, 1 GiB,
-// flow pass 0.69 → 0.74 s), while a gzip capture gained (1 worker, 100 MiB
-// compressed 2:1, 1.32 → 1.06 s).
+// part, and overlaps the analysis) of 1 MiB or more, or of unknown size,
+// when there is a second core to run it. A plain file is read on the
+// pass's goroutine: handing its chunks to another core cost more than the
+// read itself saved (pcapbench, 1 GiB, flow pass 0.69 → 0.74 s), while a
+// gzip capture gained (1 worker, 100 MiB compressed 2:1, 1.33 → 1.06 s).
 func (r *Reader) readAhead() bool {
-	return runtime.GOMAXPROCS(0) > 1 && r.cf.Compressed()
+	return runtime.GOMAXPROCS(0) > 1 && r.cf.Compressed() && (r.sizeHint == 0 || r.sizeHint >= readAheadMin)
 }
+
+// readAheadMin is the smallest compressed capture read ahead (tests lower it).
+var readAheadMin int64 = 1 << 20
 
 // Close closes the file opened by Open; it is a no-op for NewReader.
 func (r *Reader) Close() error {

@@ -18,6 +18,8 @@ import (
 // same Report, warning included, with and without read-ahead.
 func TestGzipReadAhead(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	defer func(n int64) { readAheadMin = n }(readAheadMin)
+	readAheadMin = 0 // the captures here are small
 	report := func(b []byte, workers int) []byte {
 		rep := analyzeBytes(t, b, Options{Workers: workers})
 		rep.Capture.Compressed = false

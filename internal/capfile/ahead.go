@@ -68,6 +68,7 @@ func (r *Reader) ReadAhead(file bool) (stop func()) {
 	}
 	a := newAhead(r.br, aheadChunk, file)
 	r.br = a
+	r.peekMax = bufSize // Peek joins chunks for any size
 	return a.close
 }
 

@@ -243,3 +243,47 @@ func TestReadAheadStopLiveStream(t *testing.T) {
 		t.Fatal("the records of a live stream, or stop, waited for more of the stream")
 	}
 }
+
+// TestSmallBuffer: a Reader sized for a small stream (a 64 KiB buffer)
+// reads the same records as a 1 MiB one, records bigger than its buffer
+// included (they are copied rather than peeked).
+func TestSmallBuffer(t *testing.T) {
+	big := PCAPHeader(1)
+	for i, n := range []int{60, MaxRecord, 1500, minBufSize + 1, 9000} {
+		big = append(big, pcapRecord(i, n)...)
+	}
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(big)
+	w.Close()
+	for name, raw := range map[string][]byte{"pcap": big, "gzip": gz.Bytes()} {
+		want, wantErr := records(t, raw, 0, false)
+		r, err := NewReaderSize(bytes.NewReader(raw), int64(len(raw)/100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.peekMax != minBufSize {
+			t.Fatalf("%s: buffer %d; want %d", name, r.peekMax, minBufSize)
+		}
+		var got []Record
+		for {
+			rec, err := r.Next()
+			if err != nil {
+				if err != wantErr {
+					t.Fatalf("%s: ends with %v; want %v", name, err, wantErr)
+				}
+				break
+			}
+			rec.Data = bytes.Clone(rec.Data)
+			got = append(got, rec)
+		}
+		if len(got) != len(want) || len(got) != 5 {
+			t.Fatalf("%s: %d records; want %d (5)", name, len(got), len(want))
+		}
+		for i := range want {
+			if !bytes.Equal(got[i].Data, want[i].Data) || got[i].Offset != want[i].Offset || got[i].Time != want[i].Time {
+				t.Fatalf("%s: record %d differs", name, i+1)
+			}
+		}
+	}
+}

@@ -99,6 +99,7 @@ type Record struct {
 // Reader reads records from a capture stream.
 type Reader struct {
 	br         source // a *bufio.Reader, or an *ahead after ReadAhead
+	peekMax    int    // the most bytes br.Peek returns: bigger reads are copied
 	gz         *gzip.Reader
 	format     Format
 	order      binary.ByteOrder
@@ -118,11 +119,24 @@ type Reader struct {
 
 const bufSize = 1 << 20
 
+// minBufSize is the smallest read buffer NewReaderSize uses.
+const minBufSize = 64 << 10
+
 // NewReader sniffs the format of r (gzip-compressed or not) and reads its
 // file header.
-func NewReader(r io.Reader) (*Reader, error) {
-	br := bufio.NewReaderSize(r, bufSize)
-	rd := &Reader{br: br}
+func NewReader(r io.Reader) (*Reader, error) { return NewReaderSize(r, 0) }
+
+// NewReaderSize is NewReader for a stream of about size bytes (0 when
+// unknown): its read buffer is no bigger than the stream needs, between
+// 64 KiB and 1 MiB, so that a small capture does not cost a 1 MiB buffer.
+// Records bigger than the buffer are read whole all the same.
+func NewReaderSize(r io.Reader, size int64) (*Reader, error) {
+	n := bufSize
+	if size > 0 && size < bufSize {
+		n = max(int(size+4095)&^4095, minBufSize)
+	}
+	br := bufio.NewReaderSize(r, n)
+	rd := &Reader{br: br, peekMax: n}
 	head, _ := br.Peek(4)
 	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
@@ -131,7 +145,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 		}
 		gz.Multistream(true)
 		rd.gz, rd.compressed = gz, true
-		rd.br = bufio.NewReaderSize(gz, bufSize)
+		rd.br = bufio.NewReaderSize(gz, n)
 		head, _ = rd.br.Peek(4)
 	}
 	if len(head) < 4 {
@@ -203,7 +217,7 @@ func (r *Reader) Offset() int64 { return r.off }
 // read returns the next n bytes, from the bufio buffer when they fit (no
 // copy) or from the reader's own buffer.
 func (r *Reader) read(n int) ([]byte, error) {
-	if n <= bufSize {
+	if n <= r.peekMax {
 		b, err := r.br.Peek(n)
 		if err != nil {
 			if len(b) > 0 || err != io.EOF {
