@@ -71,6 +71,25 @@ func BenchmarkAnalyzeFile(b *testing.B) {
 	b.ReportMetric(float64(pkts)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
 }
 
+// BenchmarkAnalyzeSmall is the fixed cost of an Analyze: a 70 KB capture
+// of 109 packets from testdata, as an MCP client sends many of.
+func BenchmarkAnalyzeSmall(b *testing.B) {
+	data, err := os.ReadFile("testdata/http_curl_local.pcap")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Analyze(context.Background(), r, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkPacket is the whole per-packet path (decode, flow table, every
 // module) for a packet of an existing flow.
 func BenchmarkPacket(b *testing.B) {
