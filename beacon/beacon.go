@@ -87,7 +87,7 @@ type eventLog struct {
 	n      int32
 }
 
-const chunkEvents = 512
+const chunkEvents = 128
 
 func (l *eventLog) add(e event) int32 {
 	if int(l.n)%chunkEvents == 0 {

@@ -37,7 +37,7 @@ func (s *islot) key() Key {
 	return k
 }
 
-const minIndexSlots = 1024
+const minIndexSlots = 64
 
 // hash mixes the key's fields with the table's seed (wyhash's multiply-fold).
 func (x *index) hash(k *Key) uint64 {

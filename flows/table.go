@@ -236,9 +236,9 @@ func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p
 	return f, d
 }
 
-// Flow records are allocated in slabs: 64 at a time while a table is
-// small, then slabs of about 4 MiB, advised onto huge pages, once it holds
-// bigSlabAfter flows. A capture with few flows stays small; one with a
+// Flow records are allocated in slabs: 16 for a table's first flows, 64
+// at a time while it is small, then slabs of about 4 MiB, advised onto
+// huge pages, once it holds bigSlabAfter flows. A capture with few flows stays small; one with a
 // hundred thousand makes a few dozen slab allocations, each faulted in a
 // few 2 MiB pages rather than a thousand 4 KiB ones.
 const (
@@ -248,6 +248,9 @@ const (
 )
 
 func newSlab[T any](flows int) []T {
+	if flows < smallSlab {
+		return make([]T, 16)
+	}
 	if flows < bigSlabAfter {
 		return make([]T, smallSlab)
 	}

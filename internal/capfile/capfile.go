@@ -120,7 +120,7 @@ type Reader struct {
 const bufSize = 1 << 20
 
 // minBufSize is the smallest read buffer NewReaderSize uses.
-const minBufSize = 64 << 10
+const minBufSize = 16 << 10
 
 // NewReader sniffs the format of r (gzip-compressed or not) and reads its
 // file header.
@@ -128,7 +128,7 @@ func NewReader(r io.Reader) (*Reader, error) { return NewReaderSize(r, 0) }
 
 // NewReaderSize is NewReader for a stream of about size bytes (0 when
 // unknown): its read buffer is no bigger than the stream needs, between
-// 64 KiB and 1 MiB, so that a small capture does not cost a 1 MiB buffer.
+// 16 KiB and 1 MiB, so that a small capture does not cost a 1 MiB buffer.
 // Records bigger than the buffer are read whole all the same.
 func NewReaderSize(r io.Reader, size int64) (*Reader, error) {
 	n := bufSize
