@@ -29,7 +29,7 @@ func analyzeDet(t *testing.T, path string, opts Options) *Report {
 	opts.noRecover = true
 	rep, err := Analyze(context.Background(), r, opts)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	return rep
 }

@@ -54,14 +54,6 @@ type merger interface {
 	merge(other module)
 }
 
-func (o *Options) workers() int {
-	w := o.Workers
-	if w == 0 {
-		w = runtime.GOMAXPROCS(0)
-	}
-	return min(max(w, 1), maxWorkers)
-}
-
 // shardMinBytes is the smallest capture that Workers = 0 splits. On the
 // 2-core development machine one worker was faster up to about 100 MiB
 // (synthetic captures, 10 MiB: 93 ms against 124 ms on two; 30 MiB:
@@ -71,12 +63,17 @@ func (o *Options) workers() int {
 const shardMinBytes = 64 << 20
 
 // workersFor returns the workers of a pass over r: Options.Workers when
-// set, else one for a capture known to be smaller than shardMinBytes.
+// set, else GOMAXPROCS, or one for a capture known to be smaller than
+// shardMinBytes.
 func (o *Options) workersFor(r *Reader) int {
-	if o.Workers == 0 && r != nil && r.sizeHint > 0 && r.sizeHint < shardMinBytes {
-		return 1
+	w := o.Workers
+	if w == 0 {
+		w = runtime.GOMAXPROCS(0)
+		if r != nil && r.sizeHint > 0 && r.sizeHint < shardMinBytes {
+			w = 1
+		}
 	}
-	return o.workers()
+	return min(max(w, 1), maxWorkers)
 }
 
 type shardRec struct {

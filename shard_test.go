@@ -15,17 +15,7 @@ import (
 
 func analyzeJSON(t *testing.T, path string, opts Options) []byte {
 	t.Helper()
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	opts.noRecover = true
-	rep, err := Analyze(context.Background(), r, opts)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	b, err := json.Marshal(rep)
+	b, err := json.Marshal(analyzeDet(t, path, opts))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,13 +199,7 @@ func (d *Decoder) decodeLink(data []byte, lt LinkType, p *Packet) {
 			return
 		}
 		p.addLayer(LayerNull)
-		var af uint32
-		if lt == LinkLoop || data[0] == 0 {
-			af = binary.BigEndian.Uint32(data)
-		} else {
-			af = binary.LittleEndian.Uint32(data)
-		}
-		switch af {
+		switch nullFamily(lt, data) {
 		case 2:
 			d.run(s, s.pIP4, data[4:], p)
 		case 10, 24, 28, 30:
@@ -831,4 +825,14 @@ func (d *Decoder) fragment(s *layerSet, proto uint8, id uint32, off int, more bo
 	p.Reassembled = true
 	p.l4Len = len(full)
 	d.afterIP(s, proto, full, p)
+}
+
+// nullFamily returns the address family of a NULL or LOOP header (at least
+// 4 bytes): LOOP's is big-endian; NULL's is in the capturing host's byte
+// order, told by which end holds the small value.
+func nullFamily(lt LinkType, data []byte) uint32 {
+	if lt == LinkLoop || data[0] == 0 {
+		return binary.BigEndian.Uint32(data)
+	}
+	return binary.LittleEndian.Uint32(data)
 }

@@ -34,13 +34,7 @@ func Shard(data []byte, lt LinkType, shared *PortSet) (hash uint64, ok bool) {
 		if len(data) < 4 {
 			return 0, false
 		}
-		var af uint32
-		if lt == LinkLoop || data[0] == 0 {
-			af = binary.BigEndian.Uint32(data)
-		} else {
-			af = binary.LittleEndian.Uint32(data)
-		}
-		switch af {
+		switch nullFamily(lt, data) {
 		case 2:
 			return shardIPv4(data[4:], shared)
 		case 10, 24, 28, 30:

@@ -81,27 +81,11 @@ type record struct {
 
 func readRecords(t *testing.T, path string) []record {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cf, err := capfile.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var recs []record
-	for {
-		rec, err := cf.Next()
-		if err != nil {
-			return recs
-		}
-		lt := flows.LinkEthernet
-		if ifs := cf.Interfaces(); rec.Iface < len(ifs) {
-			lt = flows.LinkType(ifs[rec.Iface].LinkType)
-		}
+	pcaptest.EachRecord(t, path, func(rec *capfile.Record, lt flows.LinkType, _ uint64) {
 		recs = append(recs, record{bytes.Clone(rec.Data), lt, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface})
-	}
+	})
+	return recs
 }
 
 // interleaved builds one capture out of the TLS recordings of testdata/,

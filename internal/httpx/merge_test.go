@@ -113,33 +113,16 @@ type result struct {
 // returns both results.
 func runSharded(t *testing.T, path string, n int, route func(*flows.Packet, int) int, c caps) result {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cf, err := capfile.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	seq := newShard(c)
 	shards := make([]*shard, n)
 	for i := range shards {
 		shards[i] = newShard(c)
 	}
-	for k := uint64(1); ; k++ {
-		rec, err := cf.Next()
-		if err != nil {
-			break
-		}
-		lt := flows.LinkType(0)
-		if ifs := cf.Interfaces(); rec.Iface < len(ifs) {
-			lt = flows.LinkType(ifs[rec.Iface].LinkType)
-		}
+	pcaptest.EachRecord(t, path, func(rec *capfile.Record, lt flows.LinkType, k uint64) {
 		// The sequential decode also serves to read the address pair.
-		i := route(seq.observe(&rec, lt, k), n)
-		shards[i].observe(&rec, lt, k)
-	}
+		i := route(seq.observe(rec, lt, k), n)
+		shards[i].observe(rec, lt, k)
+	})
 
 	var tabs []*flows.Table
 	for _, s := range shards {
