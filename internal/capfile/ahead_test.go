@@ -287,3 +287,53 @@ func TestSmallBuffer(t *testing.T) {
 		}
 	}
 }
+
+// stuckReader returns nothing and no error, forever.
+type stuckReader struct{}
+
+func (stuckReader) Read([]byte) (int, error) { return 0, nil }
+
+// failReader fails with err.
+type failReader struct{ err error }
+
+func (f failReader) Read([]byte) (int, error) { return 0, f.err }
+
+// TestReadAheadBadSource: a source that fails mid-stream, or returns
+// nothing forever, ends the records with the same error as without
+// read-ahead, naming the record and its offset, and does not hang.
+func TestReadAheadBadSource(t *testing.T) {
+	head := append(PCAPHeader(1), pcapRecord(0, 100)...)
+	head = append(head, pcapRecord(1, 100)[:50]...) // the second record is cut where the source fails
+	errDisk := errors.New("disk on fire")
+	for name, tail := range map[string]io.Reader{"failing": failReader{errDisk}, "stuck": stuckReader{}} {
+		var errs [2]error
+		for i, ahead := range []bool{false, true} {
+			done := make(chan error, 1)
+			go func() {
+				r, err := NewReader(io.MultiReader(bytes.NewReader(head), tail))
+				if err != nil {
+					done <- err
+					return
+				}
+				if ahead {
+					defer r.ReadAhead(false)()
+				}
+				for {
+					if _, err := r.Next(); err != nil {
+						done <- err
+						return
+					}
+				}
+			}()
+			select {
+			case errs[i] = <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s source, read-ahead %v: Next hangs", name, ahead)
+			}
+		}
+		var re *RecordError
+		if !errors.As(errs[1], &re) || re.Frame != 2 || re.Offset != 24+16+100 || errs[0].Error() != errs[1].Error() {
+			t.Errorf("%s source: read ahead %v; without %v; want the same RecordError for frame 2 at offset 140", name, errs[1], errs[0])
+		}
+	}
+}
