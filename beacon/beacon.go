@@ -9,6 +9,7 @@ import (
 
 	"github.com/pcapai/pcapai/attack"
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/addrmap"
 	"github.com/pcapai/pcapai/internal/stats"
 )
 
@@ -72,6 +73,18 @@ type groupKey struct {
 	proto    flows.Proto
 }
 
+// pack packs a key of two IPv4 addresses into the addresses (source
+// above destination) and the port above the protocol.
+func (k groupKey) pack() ([2]uint64, bool) {
+	s, oks := addrmap.V4(k.src)
+	d, okd := addrmap.V4(k.dst)
+	return [2]uint64{uint64(s)<<32 | uint64(d), uint64(k.port)<<8 | uint64(k.proto)}, oks && okd
+}
+
+func unpackGroupKey(p [2]uint64) groupKey {
+	return groupKey{src: addrmap.FromV4(uint32(p[0] >> 32)), dst: addrmap.FromV4(uint32(p[0])), port: uint16(p[1] >> 8), proto: flows.Proto(p[1])}
+}
+
 type event struct {
 	t     int64 // unix ns
 	frame uint64
@@ -121,7 +134,7 @@ func (a *Analyzer) each(g *group, fn func(*event)) {
 // Analyzer is the beacon detector. It is not safe for concurrent use.
 type Analyzer struct {
 	cfg           Config
-	groups        map[groupKey]*group
+	groups        addrmap.Map[groupKey, [2]uint64, *group] // IPv4 keys packed by groupKey.pack
 	log           eventLog
 	groupsDropped uint64
 	first, last   int64
@@ -131,7 +144,7 @@ type Analyzer struct {
 
 // New returns an Analyzer with cfg (zero fields take their defaults).
 func New(cfg Config) *Analyzer {
-	return &Analyzer{cfg: cfg.withDefaults(), groups: map[groupKey]*group{}}
+	return &Analyzer{cfg: cfg.withDefaults(), groups: addrmap.New[groupKey, [2]uint64, *group]()}
 }
 
 // Observe records p when it starts a connection of its group. It does not
@@ -164,14 +177,15 @@ func (a *Analyzer) Observe(p *flows.Packet) {
 		return // broadcast and multicast announcements are periodic by design
 	}
 	k := groupKey{src: f.Src.Addr(), dst: f.Dst.Addr(), port: f.Dst.Port(), proto: f.Proto}
-	g := a.groups[k]
+	pk, ok := k.pack()
+	g := a.groups.Get(k, pk, ok)
 	if g == nil {
-		if len(a.groups) >= a.cfg.MaxGroups {
+		if a.groups.Len() >= a.cfg.MaxGroups {
 			a.groupsDropped++
 			return
 		}
 		g = &group{}
-		a.groups[k] = g
+		a.groups.Set(k, pk, ok, g)
 	}
 	if !start {
 		// A datagram: a new connection after BurstGap of silence.
@@ -275,10 +289,13 @@ func ScoreTimes(times []int64, sizes []float64, spanNS int64) Score {
 // Finish scores every group and returns the result and one finding per
 // beacon, sorted best first.
 func (a *Analyzer) Finish() (Result, []attack.Finding) {
-	res := Result{Groups: len(a.groups), GroupsDropped: a.groupsDropped, Beacons: []Beacon{}}
+	res := Result{Groups: a.groups.Len(), GroupsDropped: a.groupsDropped, Beacons: []Beacon{}}
 	var out []attack.Finding
-	keys := make([]groupKey, 0, len(a.groups))
-	for k := range a.groups {
+	keys := make([]groupKey, 0, a.groups.Len())
+	for pk := range a.groups.Packed {
+		keys = append(keys, unpackGroupKey(pk))
+	}
+	for k := range a.groups.Other {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -295,7 +312,8 @@ func (a *Analyzer) Finish() (Result, []attack.Finding) {
 		return x.port < y.port
 	})
 	for _, k := range keys {
-		g := a.groups[k]
+		pk, ok := k.pack()
+		g := a.groups.Get(k, pk, ok)
 		if g.dropped {
 			res.Truncated++
 		}

@@ -69,3 +69,56 @@ func BenchmarkObserve(b *testing.B) {
 		a.Observe(&p)
 	}
 }
+
+// Groups of two IPv4 addresses are keyed packed into integers, the others
+// are not: the same 60 s beacon from an IPv4 address, between the same
+// addresses IPv4-mapped in IPv6, and between IPv6 addresses makes three
+// beacons with their own addresses, port and connections. The highest
+// port and protocol numbers survive the packing.
+func TestGroupsByFamily(t *testing.T) {
+	a := New(Config{})
+	groups := []struct {
+		src, dst string
+		port     uint16
+		beats    int
+	}{
+		{"10.0.0.1", "192.0.2.1", 65535, 20},
+		{"::ffff:10.0.0.1", "::ffff:192.0.2.1", 65535, 25},
+		{"2001:db8::1", "2001:db8::2", 443, 30},
+	}
+	var id uint64
+	for _, g := range groups {
+		for i := range g.beats {
+			id++
+			ts := time.Unix(int64(1000+60*i), int64(id)).UTC()
+			f := &flows.Flow{ID: id, Proto: flows.TCP, FirstFrame: id, First: ts, Last: ts.Add(time.Second),
+				Src:     netip.AddrPortFrom(netip.MustParseAddr(g.src), uint16(40000+i)),
+				Dst:     netip.AddrPortFrom(netip.MustParseAddr(g.dst), g.port),
+				Packets: 10, Bytes: 1000, Fwd: flows.DirStats{Packets: 5, Bytes: 500}, Rev: flows.DirStats{Packets: 5, Bytes: 500}}
+			p := flows.Packet{Frame: id, Time: ts, Proto: flows.TCP, L4: true, Flow: f, Dir: flows.FromInitiator, OrigLen: 60}
+			a.Observe(&p)
+		}
+	}
+	res, _ := a.Finish()
+	if res.Groups != len(groups) {
+		t.Errorf("Groups = %d; want %d", res.Groups, len(groups))
+	}
+	if len(res.Beacons) != len(groups) {
+		t.Fatalf("%d beacons; want %d: %+v", len(res.Beacons), len(groups), res.Beacons)
+	}
+	for _, g := range groups {
+		src, dst := netip.MustParseAddr(g.src), netip.AddrPortFrom(netip.MustParseAddr(g.dst), g.port)
+		var got *Beacon
+		for i := range res.Beacons {
+			if b := &res.Beacons[i]; b.Src == src {
+				got = b
+			}
+		}
+		switch {
+		case got == nil:
+			t.Errorf("no beacon from %v", src)
+		case got.Dst != dst || got.Proto != flows.TCP || got.Connections != g.beats:
+			t.Errorf("beacon from %v: %v %v, %d connections; want tcp %v, %d", src, got.Proto, got.Dst, got.Connections, dst, g.beats)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pcapai/pcapai/attack"
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/addrmap"
 	"github.com/pcapai/pcapai/internal/stats"
 )
 
@@ -175,10 +176,10 @@ type note struct {
 // use.
 type Detector struct {
 	cfg      Config
-	srcs     map[netip.Addr]*srcState
-	dsts     map[netip.AddrPort]*dstState
+	srcs     srcMap
+	dsts     dstMap
 	notes    map[*flows.Flow]*note
-	pairs    map[[2]netip.Addr]*attack.FrameSet // SYN-only segments per (source, destination)
+	pairs    pairMap // SYN-only segments per (source, destination)
 	dropped  uint64
 	notesDrp uint64
 	first    int64
@@ -188,13 +189,20 @@ type Detector struct {
 // New returns a Detector with cfg (zero fields take their defaults).
 func New(cfg Config) *Detector {
 	cfg = cfg.withDefaults()
-	return &Detector{cfg: cfg, srcs: map[netip.Addr]*srcState{}, dsts: map[netip.AddrPort]*dstState{}, notes: map[*flows.Flow]*note{}, pairs: map[[2]netip.Addr]*attack.FrameSet{}}
+	return &Detector{
+		cfg:   cfg,
+		srcs:  addrmap.New[netip.Addr, uint64, *srcState](),
+		dsts:  addrmap.New[netip.AddrPort, uint64, *dstState](),
+		notes: map[*flows.Flow]*note{},
+		pairs: addrmap.New[[2]netip.Addr, uint64, *attack.FrameSet](),
+	}
 }
 
 func (d *Detector) src(a netip.Addr, t int64) *srcState {
-	s := d.srcs[a]
+	pk, ok := packAddr(a)
+	s := d.srcs.Get(a, pk, ok)
 	if s == nil {
-		if len(d.srcs) >= d.cfg.MaxSources {
+		if d.srcs.Len() >= d.cfg.MaxSources {
 			d.dropped++
 			return nil
 		}
@@ -203,7 +211,7 @@ func (d *Detector) src(a netip.Addr, t int64) *srcState {
 		for _, fs := range []*attack.FrameSet{&s.syn, &s.echo, &s.rst, &s.null, &s.xmas, &s.synfin, &s.badsum, &s.arp} {
 			fs.Max = m
 		}
-		d.srcs[a] = s
+		d.srcs.Set(a, pk, ok, s)
 	}
 	s.last = t
 	return s
@@ -258,10 +266,11 @@ func (d *Detector) Observe(p *flows.Packet) {
 			}
 			d.synTo(p, t)
 			k := [2]netip.Addr{p.Src, p.Dst}
-			fs := d.pairs[k]
-			if fs == nil && len(d.pairs) < d.cfg.MaxSources {
+			pk, ok := packPair(p.Src, p.Dst)
+			fs := d.pairs.Get(k, pk, ok)
+			if fs == nil && d.pairs.Len() < d.cfg.MaxSources {
 				fs = &attack.FrameSet{Max: d.cfg.MaxFrames}
-				d.pairs[k] = fs
+				d.pairs.Set(k, pk, ok, fs)
 			}
 			if fs != nil {
 				fs.Add(p.Frame)
@@ -308,15 +317,16 @@ func (d *Detector) Observe(p *flows.Packet) {
 
 func (d *Detector) synTo(p *flows.Packet, t int64) {
 	k := p.DstAddrPort()
-	s := d.dsts[k]
+	pk, ok := packAddrPort(k)
+	s := d.dsts.Get(k, pk, ok)
 	if s == nil {
-		if len(d.dsts) >= d.cfg.MaxSources {
+		if d.dsts.Len() >= d.cfg.MaxSources {
 			d.dropped++
 			return
 		}
 		s = &dstState{}
 		s.syn.Max = d.cfg.MaxFrames
-		d.dsts[k] = s
+		d.dsts.Set(k, pk, ok, s)
 	}
 	s.syn.Add(p.Frame)
 	s.synB.add(t, int64(d.cfg.FloodWindow))

@@ -72,3 +72,76 @@ func BenchmarkObserve(b *testing.B) {
 		d.Observe(&p)
 	}
 }
+
+// IPv4 keys are packed into integers, the others are not: a port scan
+// from an IPv4 address, one between the same addresses IPv4-mapped in
+// IPv6 packets, and one from an IPv6 address stay three scans by three
+// sources, each with its own SYN frames as evidence.
+func TestScanKeysByFamily(t *testing.T) {
+	d := New(Config{})
+	type scan struct {
+		src, dst    string
+		ports       int
+		net         flows.Net
+		first, last uint64 // frames
+	}
+	scans := []*scan{
+		{src: "10.0.0.1", dst: "10.0.0.2", ports: 20, net: flows.NetIPv4},
+		{src: "::ffff:10.0.0.1", dst: "::ffff:10.0.0.2", ports: 30, net: flows.NetIPv6},
+		{src: "2001:db8::1", dst: "2001:db8::2", ports: 40, net: flows.NetIPv6},
+	}
+	var all []*flows.Flow
+	var frame uint64
+	for _, sc := range scans {
+		sc.first = frame + 1
+		for i := range sc.ports {
+			frame++
+			ts := time.Unix(1, int64(frame)).UTC()
+			f := &flows.Flow{ID: frame, Proto: flows.TCP, FirstFrame: frame, LastFrame: frame, First: ts, Last: ts,
+				Src: netip.AddrPortFrom(netip.MustParseAddr(sc.src), 40000),
+				Dst: netip.AddrPortFrom(netip.MustParseAddr(sc.dst), uint16(1000+i)),
+				Fwd: flows.DirStats{Packets: 1, Bytes: 60}, Packets: 1, Bytes: 60}
+			p := synPacket(f, frame)
+			p.Net = sc.net
+			d.Observe(&p)
+			all = append(all, f)
+		}
+		sc.last = frame
+	}
+	out, st := d.Finish(all, flows.FragStats{})
+	if st.Sources != len(scans) {
+		t.Errorf("Sources = %d; want %d", st.Sources, len(scans))
+	}
+	found := 0
+	for _, f := range out {
+		if f.Kind != "port_scan" {
+			continue
+		}
+		found++
+		var sc *scan
+		for _, s := range scans {
+			if f.Src == netip.MustParseAddr(s.src) {
+				sc = s
+			}
+		}
+		if sc == nil {
+			t.Errorf("port scan from unexpected source %v", f.Src)
+			continue
+		}
+		if f.Dst != netip.MustParseAddr(sc.dst) {
+			t.Errorf("scan from %v: Dst = %v; want %v", f.Src, f.Dst, sc.dst)
+		}
+		if f.Evidence.FramesTotal != sc.ports {
+			t.Errorf("scan from %v: FramesTotal = %d; want %d", f.Src, f.Evidence.FramesTotal, sc.ports)
+		}
+		for _, n := range f.Evidence.Frames {
+			if n < sc.first || n > sc.last {
+				t.Errorf("scan from %v: evidence frame %d is another scan's (want %d–%d)", f.Src, n, sc.first, sc.last)
+				break
+			}
+		}
+	}
+	if found != len(scans) {
+		t.Errorf("%d port scans; want %d", found, len(scans))
+	}
+}

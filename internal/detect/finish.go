@@ -11,6 +11,7 @@ import (
 
 	"github.com/pcapai/pcapai/attack"
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/addrmap"
 	"github.com/pcapai/pcapai/internal/stats"
 )
 
@@ -27,7 +28,7 @@ func (d *Detector) Finish(all []*flows.Flow, frag flows.FragStats) ([]attack.Fin
 	out = append(out, d.ports(all)...)
 	out = append(out, d.transfers(all)...)
 	attack.Sort(out)
-	return out, Stats{Sources: len(d.srcs), SourcesDropped: d.dropped, Notes: len(d.notes), NotesDropped: d.notesDrp}
+	return out, Stats{Sources: d.srcs.Len(), SourcesDropped: d.dropped, Notes: len(d.notes), NotesDropped: d.notesDrp}
 }
 
 func ipField(a netip.Addr) string {
@@ -229,7 +230,7 @@ func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
 	// ARP sweeps: ARP requests for many distinct addresses (nmap's host
 	// discovery on a local network), counted over the whole capture.
 	for _, a := range d.sortedSources() {
-		s := d.srcs[a]
+		s := d.srcTally(a)
 		n := len(s.arpTo)
 		if n < d.cfg.SweepHosts {
 			continue
@@ -386,10 +387,11 @@ func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
 // kept frames when there are more than the cap.
 func (d *Detector) probeEvidence(src, dst netip.Addr, proto flows.Proto, at []attempt) attack.Evidence {
 	ip := ipField(src)
-	s := d.srcs[src]
+	s := d.srcTally(src)
 	switch {
 	case proto == flows.TCP && dst.IsValid():
-		if fs := d.pairs[[2]netip.Addr{src, dst}]; fs != nil {
+		pk, ok := packPair(src, dst)
+		if fs := d.pairs.Get([2]netip.Addr{src, dst}, pk, ok); fs != nil {
 			return fs.Evidence(fmt.Sprintf("%s.src==%s && %s.dst==%s && tcp.flags==0x002", ip, src, ip, dst), refsOf(at)...)
 		}
 	case proto == flows.TCP && s != nil:
@@ -426,7 +428,7 @@ func (d *Detector) floods(all []*flows.Flow) []attack.Finding {
 		if f.Proto != flows.TCP {
 			continue
 		}
-		if s := d.dsts[f.Dst]; s == nil || s.synB.peak < d.cfg.SYNFlood {
+		if s := d.dstTally(f.Dst); s == nil || s.synB.peak < d.cfg.SYNFlood {
 			continue
 		}
 		c := est[f.Dst]
@@ -442,7 +444,7 @@ func (d *Detector) floods(all []*flows.Flow) []attack.Finding {
 	}
 	slices.SortFunc(keys, func(a, b netip.AddrPort) int { return a.Compare(b) })
 	for _, k := range keys {
-		s, c := d.dsts[k], est[k]
+		s, c := d.dstTally(k), est[k]
 		share := float64(c[1]) / float64(c[0])
 		if share > d.cfg.FloodEstablished {
 			continue
@@ -464,7 +466,7 @@ func (d *Detector) floods(all []*flows.Flow) []attack.Finding {
 		})
 	}
 	for _, a := range d.sortedSources() {
-		s := d.srcs[a]
+		s := d.srcTally(a)
 		if s.rstB.peak < d.cfg.RSTStorm {
 			continue
 		}
@@ -482,8 +484,11 @@ func (d *Detector) floods(all []*flows.Flow) []attack.Finding {
 }
 
 func (d *Detector) sortedSources() []netip.Addr {
-	ks := make([]netip.Addr, 0, len(d.srcs))
-	for k := range d.srcs {
+	ks := make([]netip.Addr, 0, d.srcs.Len())
+	for k := range d.srcs.Packed {
+		ks = append(ks, addrmap.FromV4(uint32(k)))
+	}
+	for k := range d.srcs.Other {
 		ks = append(ks, k)
 	}
 	slices.SortFunc(ks, func(a, b netip.Addr) int { return a.Compare(b) })
@@ -493,7 +498,7 @@ func (d *Detector) sortedSources() []netip.Addr {
 func (d *Detector) anomalies(frag flows.FragStats) []attack.Finding {
 	var out []attack.Finding
 	for _, a := range d.sortedSources() {
-		s := d.srcs[a]
+		s := d.srcTally(a)
 		ip := ipField(a)
 		for _, x := range []struct {
 			fs     *attack.FrameSet
