@@ -9,6 +9,7 @@ import (
 
 	"github.com/pcapai/pcapai/attack"
 	"github.com/pcapai/pcapai/flows"
+	"github.com/pcapai/pcapai/internal/addrmap"
 	"github.com/pcapai/pcapai/internal/detect"
 )
 
@@ -107,12 +108,13 @@ var roleOfKind = map[string][2]string{ // finding kind → role of source, role 
 }
 
 func hostsOf(rep *Report, o *Options) ([]Host, int) {
-	acc := map[netip.Addr]*hostAcc{}
+	acc := addrmap.New[netip.Addr, uint32, *hostAcc]()
 	get := func(a netip.Addr, t time.Time) *hostAcc {
-		h := acc[a]
+		k, ok := addrmap.V4(a)
+		h := acc.Get(a, k, ok)
 		if h == nil {
 			h = &hostAcc{h: Host{Addr: a, Internal: detect.IsInternal(a), First: t, Last: t}}
-			acc[a] = h
+			acc.Set(a, k, ok, h)
 		}
 		return h
 	}
@@ -173,8 +175,8 @@ func hostsOf(rep *Report, o *Options) ([]Host, int) {
 			}
 		}
 	}
-	out := make([]Host, 0, len(acc))
-	for _, h := range acc {
+	out := make([]Host, 0, acc.Len())
+	for h := range acc.Values() {
 		keep := 1.0
 		for _, rf := range h.h.RiskFactors {
 			keep *= 1 - rf.Contribution

@@ -8,7 +8,11 @@
 // noticeably less.
 package addrmap
 
-import "net/netip"
+import (
+	"iter"
+	"maps"
+	"net/netip"
+)
 
 // Map maps keys K to V. A key that packs into P (the caller packs it:
 // typically only all-IPv4 keys do) is stored in the packed map, any other
@@ -40,6 +44,22 @@ func (m *Map[K, P, V]) Set(k K, p P, ok bool, v V) {
 		return
 	}
 	m.Other[k] = v
+}
+
+// Values returns the values, packed keys' first, each in map order.
+func (m *Map[K, P, V]) Values() iter.Seq[V] {
+	return func(yield func(V) bool) {
+		for v := range maps.Values(m.Packed) {
+			if !yield(v) {
+				return
+			}
+		}
+		for v := range maps.Values(m.Other) {
+			if !yield(v) {
+				return
+			}
+		}
+	}
 }
 
 // Len returns the number of keys.

@@ -2,6 +2,7 @@ package addrmap
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 )
 
@@ -56,5 +57,21 @@ func TestMap(t *testing.T) {
 	}
 	if m.Len() != 3 || len(m.Packed) != 1 || len(m.Other) != 2 {
 		t.Errorf("Len %d, packed %d, other %d; want 3, 1, 2", m.Len(), len(m.Packed), len(m.Other))
+	}
+	var vals []string
+	for v := range m.Values() {
+		vals = append(vals, v)
+	}
+	slices.Sort(vals)
+	if want := []string{"10.1.2.3", "2001:db8::1", "::ffff:10.1.2.3"}; !slices.Equal(vals, want) {
+		t.Errorf("Values = %q; want %q", vals, want)
+	}
+	n := 0
+	for range m.Values() {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Errorf("Values went on after break: %d", n)
 	}
 }

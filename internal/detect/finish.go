@@ -174,15 +174,16 @@ func (d *Detector) scans(all []*flows.Flow) []attack.Finding {
 		proto flows.Proto
 	}
 	var addrs []netip.Addr
-	addrIdx := map[netip.Addr]uint32{}
+	addrIdx := addrmap.New[netip.Addr, uint32, uint32]() // index+1
 	idx := func(a netip.Addr) uint32 {
-		i, ok := addrIdx[a]
-		if !ok {
-			i = uint32(len(addrs))
-			addrIdx[a] = i
+		k, ok := addrmap.V4(a)
+		i := addrIdx.Get(a, k, ok)
+		if i == 0 {
 			addrs = append(addrs, a)
+			i = uint32(len(addrs))
+			addrIdx.Set(a, k, ok, i)
 		}
-		return i
+		return i - 1
 	}
 	var ports scanGroups[hk]
 	var hosts scanGroups[sk]
