@@ -1,9 +1,8 @@
 // Package addrmap provides a map keyed by IP addresses (an address, a
 // pair, an address and port, …) that stores its IPv4 keys packed into
-// integers. The runtime's maps of integer keys are about four times faster
-// than maps keyed by structs of netip.Addr: among 113,000 keys, 20 against
-// 90 ns a lookup for a uint64 against a pair of addresses, 30 against
-// 120 ns for a [2]uint64 against two addresses, a port and a protocol.
+// integers. The runtime's maps of integer keys are much faster than maps
+// keyed by structs of netip.Addr: among 113,000 pairs of addresses a
+// lookup costs 37 ns packing included, against 100 ns (BenchmarkLookup).
 // The analyzers that look up such a map for every SYN or datagram spend
 // noticeably less.
 package addrmap
