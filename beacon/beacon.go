@@ -76,9 +76,8 @@ type groupKey struct {
 // pack packs a key of two IPv4 addresses into the addresses (source
 // above destination) and the port above the protocol.
 func (k groupKey) pack() ([2]uint64, bool) {
-	s, oks := addrmap.V4(k.src)
-	d, okd := addrmap.V4(k.dst)
-	return [2]uint64{uint64(s)<<32 | uint64(d), uint64(k.port)<<8 | uint64(k.proto)}, oks && okd
+	sd, ok := addrmap.Pair(k.src, k.dst)
+	return [2]uint64{sd, uint64(k.port)<<8 | uint64(k.proto)}, ok
 }
 
 func unpackGroupKey(p [2]uint64) groupKey {
@@ -291,15 +290,19 @@ func ScoreTimes(times []int64, sizes []float64, spanNS int64) Score {
 func (a *Analyzer) Finish() (Result, []attack.Finding) {
 	res := Result{Groups: a.groups.Len(), GroupsDropped: a.groupsDropped, Beacons: []Beacon{}}
 	var out []attack.Finding
-	keys := make([]groupKey, 0, a.groups.Len())
-	for pk := range a.groups.Packed {
-		keys = append(keys, unpackGroupKey(pk))
+	type keyed struct {
+		k groupKey
+		g *group
 	}
-	for k := range a.groups.Other {
-		keys = append(keys, k)
+	groups := make([]keyed, 0, a.groups.Len())
+	for pk, g := range a.groups.Packed {
+		groups = append(groups, keyed{unpackGroupKey(pk), g})
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		x, y := keys[i], keys[j]
+	for k, g := range a.groups.Other {
+		groups = append(groups, keyed{k, g})
+	}
+	sort.Slice(groups, func(i, j int) bool {
+		x, y := groups[i].k, groups[j].k
 		if c := x.src.Compare(y.src); c != 0 {
 			return c < 0
 		}
@@ -311,9 +314,8 @@ func (a *Analyzer) Finish() (Result, []attack.Finding) {
 		}
 		return x.port < y.port
 	})
-	for _, k := range keys {
-		pk, ok := k.pack()
-		g := a.groups.Get(k, pk, ok)
+	for _, kg := range groups {
+		k, g := kg.k, kg.g
 		if g.dropped {
 			res.Truncated++
 		}

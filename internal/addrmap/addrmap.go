@@ -74,6 +74,14 @@ func V4(a netip.Addr) (uint32, bool) {
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), true
 }
 
+// Pair packs two IPv4 addresses into 64 bits, a's above b's; false when
+// either is not IPv4.
+func Pair(a, b netip.Addr) (uint64, bool) {
+	va, oka := V4(a)
+	vb, okb := V4(b)
+	return uint64(va)<<32 | uint64(vb), oka && okb
+}
+
 // FromV4 is the IPv4 address whose bits V4 returned.
 func FromV4(v uint32) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})

@@ -31,6 +31,13 @@ func TestV4(t *testing.T) {
 	if _, ok := V4(netip.Addr{}); ok {
 		t.Error("V4 packs the zero Addr")
 	}
+	a, b := netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("192.0.2.1")
+	if v, ok := Pair(a, b); v != 0x0a010203_c0000201 || !ok {
+		t.Errorf("Pair(%s, %s) = %#x, %v", a, b, v, ok)
+	}
+	if _, ok := Pair(a, netip.MustParseAddr("::ffff:192.0.2.1")); ok {
+		t.Error("Pair packs an IPv4-mapped address")
+	}
 }
 
 func TestMap(t *testing.T) {

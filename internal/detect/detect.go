@@ -191,7 +191,7 @@ func New(cfg Config) *Detector {
 	cfg = cfg.withDefaults()
 	return &Detector{
 		cfg:   cfg,
-		srcs:  addrmap.New[netip.Addr, uint64, *srcState](),
+		srcs:  addrmap.New[netip.Addr, uint32, *srcState](),
 		dsts:  addrmap.New[netip.AddrPort, uint64, *dstState](),
 		notes: map[*flows.Flow]*note{},
 		pairs: addrmap.New[[2]netip.Addr, uint64, *attack.FrameSet](),
@@ -199,7 +199,7 @@ func New(cfg Config) *Detector {
 }
 
 func (d *Detector) src(a netip.Addr, t int64) *srcState {
-	pk, ok := packAddr(a)
+	pk, ok := addrmap.V4(a)
 	s := d.srcs.Get(a, pk, ok)
 	if s == nil {
 		if d.srcs.Len() >= d.cfg.MaxSources {
@@ -266,7 +266,7 @@ func (d *Detector) Observe(p *flows.Packet) {
 			}
 			d.synTo(p, t)
 			k := [2]netip.Addr{p.Src, p.Dst}
-			pk, ok := packPair(p.Src, p.Dst)
+			pk, ok := addrmap.Pair(p.Src, p.Dst)
 			fs := d.pairs.Get(k, pk, ok)
 			if fs == nil && d.pairs.Len() < d.cfg.MaxSources {
 				fs = &attack.FrameSet{Max: d.cfg.MaxFrames}

@@ -391,7 +391,7 @@ func (d *Detector) probeEvidence(src, dst netip.Addr, proto flows.Proto, at []at
 	s := d.srcTally(src)
 	switch {
 	case proto == flows.TCP && dst.IsValid():
-		pk, ok := packPair(src, dst)
+		pk, ok := addrmap.Pair(src, dst)
 		if fs := d.pairs.Get([2]netip.Addr{src, dst}, pk, ok); fs != nil {
 			return fs.Evidence(fmt.Sprintf("%s.src==%s && %s.dst==%s && tcp.flags==0x002", ip, src, ip, dst), refsOf(at)...)
 		}
@@ -487,7 +487,7 @@ func (d *Detector) floods(all []*flows.Flow) []attack.Finding {
 func (d *Detector) sortedSources() []netip.Addr {
 	ks := make([]netip.Addr, 0, d.srcs.Len())
 	for k := range d.srcs.Packed {
-		ks = append(ks, addrmap.FromV4(uint32(k)))
+		ks = append(ks, addrmap.FromV4(k))
 	}
 	for k := range d.srcs.Other {
 		ks = append(ks, k)

@@ -7,25 +7,13 @@ import (
 	"github.com/pcapai/pcapai/internal/addrmap"
 )
 
-// The detector's maps pack their IPv4 keys into a uint64.
+// The detector's maps pack their IPv4 keys: an address into its 32 bits
+// (addrmap.V4), a pair into 64 (addrmap.Pair), an address and port into 48.
 type (
-	srcMap  = addrmap.Map[netip.Addr, uint64, *srcState]
+	srcMap  = addrmap.Map[netip.Addr, uint32, *srcState]
 	dstMap  = addrmap.Map[netip.AddrPort, uint64, *dstState]
 	pairMap = addrmap.Map[[2]netip.Addr, uint64, *attack.FrameSet]
 )
-
-// packAddr packs an IPv4 address: its 32 bits.
-func packAddr(a netip.Addr) (uint64, bool) {
-	v, ok := addrmap.V4(a)
-	return uint64(v), ok
-}
-
-// packPair packs a pair of IPv4 addresses: a's bits above b's.
-func packPair(a, b netip.Addr) (uint64, bool) {
-	va, oka := addrmap.V4(a)
-	vb, okb := addrmap.V4(b)
-	return uint64(va)<<32 | uint64(vb), oka && okb
-}
 
 // packAddrPort packs an IPv4 address and port: the address above the port.
 func packAddrPort(ap netip.AddrPort) (uint64, bool) {
@@ -35,7 +23,7 @@ func packAddrPort(ap netip.AddrPort) (uint64, bool) {
 
 // srcTally returns the tally of source a, nil when there is none.
 func (d *Detector) srcTally(a netip.Addr) *srcState {
-	pk, ok := packAddr(a)
+	pk, ok := addrmap.V4(a)
 	return d.srcs.Get(a, pk, ok)
 }
 
