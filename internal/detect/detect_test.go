@@ -145,3 +145,27 @@ func TestScanKeysByFamily(t *testing.T) {
 		t.Errorf("%d port scans; want %d", found, len(scans))
 	}
 }
+
+// The source cap counts IPv4 and IPv6 sources together: with room for 4,
+// SYNs from 3 IPv4 and 3 IPv6 sources keep 4 and count the rest dropped.
+func TestSourcesCapAcrossFamilies(t *testing.T) {
+	d := New(Config{MaxSources: 4})
+	var all []*flows.Flow
+	for i, src := range []string{"10.0.0.1", "2001:db8::1", "10.0.0.2", "2001:db8::2", "10.0.0.3", "2001:db8::3"} {
+		a := netip.MustParseAddr(src)
+		dst := netip.MustParseAddr("192.0.2.1")
+		net := flows.NetIPv4
+		if a.Is6() {
+			dst, net = netip.MustParseAddr("2001:db8::99"), flows.NetIPv6
+		}
+		f := &flows.Flow{ID: uint64(i + 1), Proto: flows.TCP, Src: netip.AddrPortFrom(a, 40000), Dst: netip.AddrPortFrom(dst, 80), FirstFrame: uint64(i + 1)}
+		p := synPacket(f, uint64(i+1))
+		p.Net = net
+		d.Observe(&p)
+		all = append(all, f)
+	}
+	_, st := d.Finish(all, flows.FragStats{})
+	if st.Sources != 4 || st.SourcesDropped == 0 {
+		t.Errorf("Sources %d, dropped %d; want 4 kept and some dropped", st.Sources, st.SourcesDropped)
+	}
+}
