@@ -103,7 +103,7 @@ func BenchmarkPacket(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		n++
-		e.dec.Decode(frame, flows.LinkEthernet, n, ts, len(frame), 0, &e.pkt)
-		e.observe(&e.pkt)
+		e.dec.Decode(frame, flows.LinkEthernet, n, ts, len(frame), 0, &e.pkts[0])
+		e.observe(&e.pkts[0])
 	}
 }

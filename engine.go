@@ -40,7 +40,8 @@ type engine struct {
 	table   *flows.Table
 	mods    []module
 	names   []string
-	pkt     flows.Packet
+	batch   recBatch
+	pkts    [batchLen]flows.Packet // the batch's decoded packets
 	cap     capState
 	panics  uint64
 	lastErr string
@@ -147,24 +148,72 @@ type passEnd struct {
 	maxed   bool   // Options.MaxPackets stopped the pass
 }
 
+// batchLen is how many records a pass reads before the flow table sees
+// them: enough that the table's memory reads for a batch overlap (see
+// flows.Table.Prefetch), few enough that the batch's packet views stay in
+// the CPU's first-level cache.
+const batchLen = 16
+
+// recBatch is records read together; their Data stay valid until the next
+// batch is read.
+type recBatch struct {
+	recs  [batchLen]capfile.Record
+	lts   [batchLen]uint16 // link type of each record
+	frame uint64           // frame number of recs[0]
+	n     int
+}
+
 // pass reads r once: every record is counted in the capture info, decoded
-// into e.pkt and given to the flow table, then to visit, which may stop the
-// pass. It honours ctx (checked every 4096 records, with a progress report)
-// and Options.MaxPackets. The error is ctx's or visit's; a read error ends
-// the pass without one (see passEnd.readErr).
+// and given to the flow table, then to visit, which may stop the pass. It
+// honours ctx (checked every 4096 records, with a progress report) and
+// Options.MaxPackets. The error is ctx's or visit's; a read error ends the
+// pass without one (see passEnd.readErr).
+//
+// Records come in batches (see read): a batch's packets are decoded, then
+// the flow table prefetches their flows, then each packet goes to the
+// table and to visit in frame order, as if one at a time.
 func (e *engine) pass(ctx context.Context, r *Reader, visit func(p *flows.Packet, rec *capfile.Record, linkType uint16) (stop bool, err error)) (end passEnd, err error) {
-	return e.read(ctx, r, func(rec *capfile.Record, frame uint64, lt uint16) (bool, error) {
-		e.dec.Decode(rec.Data, flows.LinkType(lt), frame, time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, &e.pkt)
-		e.table.Observe(&e.pkt)
-		return visit(&e.pkt, rec, lt)
+	return e.read(ctx, r, func(b *recBatch) (int, bool, error) {
+		for i := 0; i < b.n; {
+			j := e.decodeAhead(b, i)
+			e.table.Prefetch(e.pkts[i:j])
+			for ; i < j; i++ {
+				p := &e.pkts[i]
+				e.table.Observe(p)
+				if stop, err := visit(p, &b.recs[i], b.lts[i]); err != nil || stop {
+					return i + 1, true, err
+				}
+			}
+		}
+		return b.n, false, nil
 	})
 }
 
+// decodeAhead decodes the records of b from i on into e.pkts and returns
+// the index after the last it decoded. It stops after a packet that came
+// through a tunnel: its Tunnels belong to the decoder, which the next
+// Decode would overwrite before the packet is seen.
+func (e *engine) decodeAhead(b *recBatch, i int) int {
+	for i < b.n {
+		rec, p := &b.recs[i], &e.pkts[i]
+		e.dec.Decode(rec.Data, flows.LinkType(b.lts[i]), b.frame+uint64(i), time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, p)
+		i++
+		if len(p.Tunnels) > 0 {
+			break
+		}
+	}
+	return i
+}
+
 // read is the loop of every pass: it reads each record of r once, counts
-// it in the capture info and hands it to visit with its frame number and
-// link type. It honours ctx (checked every 4096 records, with a progress
-// report) and Options.MaxPackets.
-func (e *engine) read(ctx context.Context, r *Reader, visit func(rec *capfile.Record, frame uint64, linkType uint16) (stop bool, err error)) (end passEnd, err error) {
+// it in the capture info and hands it to visit, in batches of up to
+// batchLen records that are all in the read buffer at once (the first
+// record of a batch may have been read from the stream; the others were
+// already buffered, see capfile.Reader.Ready). visit returns how many of
+// the batch's records it used, all of them unless it stops the pass. It
+// honours ctx (checked every 4096 records, with a progress report) and
+// Options.MaxPackets.
+func (e *engine) read(ctx context.Context, r *Reader, visit func(b *recBatch) (used int, stop bool, err error)) (end passEnd, err error) {
 	if r == nil || r.cf == nil {
 		return end, errors.New("pcapai: nil Reader")
 	}
@@ -177,34 +226,50 @@ func (e *engine) read(ctx context.Context, r *Reader, visit func(rec *capfile.Re
 	if r.readAhead() {
 		defer cf.ReadAhead(r.regular)()
 	}
-	// One record for the whole loop: visit takes its address, so a
-	// per-iteration variable would move to the heap on every packet.
-	var rec capfile.Record
+	b := &e.batch
 	for {
-		if end.n&4095 == 4095 {
-			if err := ctx.Err(); err != nil {
+		b.n, b.frame = 0, end.n+1
+		var last error // the context's error, returned after the batch
+		done := false
+		for b.n < batchLen {
+			if end.n&4095 == 4095 {
+				if err := ctx.Err(); err != nil {
+					last, done = err, true
+					break
+				}
+				if e.opts.Progress != nil {
+					e.opts.Progress(r.bytesRead(), r.size)
+				}
+			}
+			if b.n > 0 && !cf.Ready() {
+				break // reading on could move the batch's bytes
+			}
+			rec, err := cf.Next()
+			if err != nil {
+				if err != io.EOF {
+					end.readErr = readError(r.name, err)
+				}
+				done = true
+				break
+			}
+			if e.opts.MaxPackets > 0 && end.n >= e.opts.MaxPackets {
+				end.maxed, done = true, true
+				break
+			}
+			end.n++
+			b.recs[b.n] = rec
+			b.lts[b.n] = e.cap.record(cf, &b.recs[b.n])
+			b.n++
+		}
+		if b.n > 0 {
+			used, stop, err := visit(b)
+			if err != nil || stop {
+				end.n -= uint64(b.n - used)
 				return end, err
 			}
-			if e.opts.Progress != nil {
-				e.opts.Progress(r.bytesRead(), r.size)
-			}
 		}
-		var err error
-		rec, err = cf.Next()
-		if err != nil {
-			if err != io.EOF {
-				end.readErr = readError(r.name, err)
-			}
-			return end, nil
-		}
-		if e.opts.MaxPackets > 0 && end.n >= e.opts.MaxPackets {
-			end.maxed = true
-			return end, nil
-		}
-		end.n++
-		lt := e.cap.record(cf, &rec)
-		if stop, err := visit(&rec, end.n, lt); err != nil || stop {
-			return end, err
+		if done {
+			return end, last
 		}
 	}
 }

@@ -50,8 +50,8 @@ func TestNoAllocs(t *testing.T) {
 	var n uint64
 	step := func() {
 		n++
-		e.dec.Decode(frame, flows.LinkEthernet, n, ts, len(frame), 0, &e.pkt)
-		e.observe(&e.pkt)
+		e.dec.Decode(frame, flows.LinkEthernet, n, ts, len(frame), 0, &e.pkts[0])
+		e.observe(&e.pkts[0])
 	}
 	step() // creates the flow
 	if allocs := testing.AllocsPerRun(1000, step); allocs != 0 {
@@ -170,6 +170,42 @@ func TestMaxPacketsAndCancel(t *testing.T) {
 	}
 }
 
+// TestPassBatchEdges: the pass reads records in batches of batchLen, but
+// MaxPackets, the end of the capture and a scan that stops early all land
+// on the exact record, wherever it falls in a batch: the packets counted,
+// the flows' packets and the frames scanned match, and a capture of
+// exactly MaxPackets records is not cut short.
+func TestPassBatchEdges(t *testing.T) {
+	var frames [][]byte
+	for i := range 3*batchLen + 5 {
+		frames = append(frames, pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: uint32(1000 + i), Ack: 1, Flags: 0x10}))
+	}
+	capture := pcaptest.PCAP(1700000000, frames...)
+	for _, max := range []uint64{1, batchLen - 1, batchLen, batchLen + 1, 2*batchLen + 3, uint64(len(frames)), uint64(len(frames)) + 1} {
+		rep := analyzeBytes(t, capture, Options{MaxPackets: max})
+		want := min(max, uint64(len(frames)))
+		if rep.Capture.Packets != want || len(rep.Flows) != 1 || rep.Flows[0].Packets != want || rep.Decode.Packets != want {
+			t.Errorf("MaxPackets %d: %d packets, flows %d, decoded %d; want %d in one flow", max, rep.Capture.Packets, len(rep.Flows), rep.Decode.Packets, want)
+		}
+		if stopped := max < uint64(len(frames)); rep.StoppedEarly != stopped {
+			t.Errorf("MaxPackets %d: StoppedEarly %v; want %v", max, rep.StoppedEarly, stopped)
+		}
+	}
+	for _, last := range []uint64{1, batchLen - 1, batchLen, batchLen + 2} {
+		r, err := NewReader(bytes.NewReader(capture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := FilterPackets(context.Background(), r, Filter{LastFrame: last}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Scanned != last || res.Matched != last {
+			t.Errorf("LastFrame %d: scanned %d, matched %d; want %d, %d", last, res.Scanned, res.Matched, last, last)
+		}
+	}
+}
+
 // doneModule counts the packets it sees and is done with a flow after its
 // first packet.
 type doneModule struct {
@@ -264,8 +300,8 @@ func TestAnalyzerPanic(t *testing.T) {
 	frame := pcaptest.EthTCP(pcaptest.TCPSeg{Src: cli, Dst: srv, Seq: 1000, Ack: 1, Flags: 0x18, Payload: []byte("hello")})
 	ts := time.Unix(1700000000, 0).UTC()
 	for n := uint64(1); n <= 4; n++ {
-		e.dec.Decode(frame, flows.LinkEthernet, n, ts, len(frame), 0, &e.pkt)
-		e.observe(&e.pkt)
+		e.dec.Decode(frame, flows.LinkEthernet, n, ts, len(frame), 0, &e.pkts[0])
+		e.observe(&e.pkts[0])
 	}
 	want := []uint64{1, 2, 3, 4}
 	if !slices.Equal(first.seen, want) || !slices.Equal(second.seen, want) {

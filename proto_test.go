@@ -402,9 +402,9 @@ func TestProtoNoAllocs(t *testing.T) {
 	}
 	for _, i := range []int{0, 1, 2, 7, 8} {
 		data := frames[i]
-		e.dec.Decode(data, 1, uint64(i+1), time.Unix(0, 0).UTC(), len(data), 0, &e.pkt)
-		e.observe(&e.pkt)
-		if n := testing.AllocsPerRun(1000, func() { e.observe(&e.pkt) }); n != 0 {
+		e.dec.Decode(data, 1, uint64(i+1), time.Unix(0, 0).UTC(), len(data), 0, &e.pkts[0])
+		e.observe(&e.pkts[0])
+		if n := testing.AllocsPerRun(1000, func() { e.observe(&e.pkts[0]) }); n != 0 {
 			t.Errorf("frame %d: %v allocs per packet; want 0", i+1, n)
 		}
 	}

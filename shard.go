@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/pcapai/pcapai/flows"
-	"github.com/pcapai/pcapai/internal/capfile"
 )
 
 // One capture, several cores.
@@ -158,11 +157,25 @@ func (e *engine) shardedPass(ctx context.Context, r *Reader, n int) (passEnd, er
 						ob = &outBatch{}
 					}
 				}
-				for _, rc := range b.recs {
-					p := &s.pkt
-					s.dec.Decode(b.data[rc.off:rc.off+rc.n], flows.LinkType(rc.lt), rc.frame, time.Unix(0, rc.t).UTC(), rc.orig, rc.iface, p)
-					s.observe(p)
-					if ob != nil {
+				for i := 0; i < len(b.recs); {
+					// As in the single pass: decode a few, prefetch their
+					// flows, then observe them in order.
+					j, k := i, 0
+					for j < len(b.recs) && k < batchLen {
+						rc, p := &b.recs[j], &s.pkts[k]
+						s.dec.Decode(b.data[rc.off:rc.off+rc.n], flows.LinkType(rc.lt), rc.frame, time.Unix(0, rc.t).UTC(), rc.orig, rc.iface, p)
+						j, k = j+1, k+1
+						if len(p.Tunnels) > 0 {
+							break
+						}
+					}
+					s.table.Prefetch(s.pkts[:k])
+					for k = 0; i < j; i, k = i+1, k+1 {
+						p := &s.pkts[k]
+						s.observe(p)
+						if ob == nil {
+							continue
+						}
 						ob.pkts = append(ob.pkts, *p)
 						q := &ob.pkts[len(ob.pkts)-1]
 						// The in-order analyzers read neither the tunnels
@@ -266,21 +279,24 @@ func (e *engine) shardedPass(ctx context.Context, r *Reader, n int) (passEnd, er
 		}
 		size = 0
 	}
-	end, err := e.read(ctx, r, func(rec *capfile.Record, frame uint64, lt uint16) (bool, error) {
-		k := 0
-		if h, ok := flows.Shard(rec.Data, flows.LinkType(lt), &ports); ok {
-			k = int(h % uint64(n))
+	end, err := e.read(ctx, r, func(rb *recBatch) (int, bool, error) {
+		for i := range rb.n {
+			rec, lt := &rb.recs[i], rb.lts[i]
+			k := 0
+			if h, ok := flows.Shard(rec.Data, flows.LinkType(lt), &ports); ok {
+				k = int(h % uint64(n))
+			}
+			b := cur[k]
+			b.recs = append(b.recs, shardRec{frame: rb.frame + uint64(i), t: rec.Time, off: len(b.data), n: len(rec.Data), orig: rec.OrigLen, iface: rec.Iface, lt: lt})
+			b.data = append(b.data, rec.Data...)
+			rd.ids = append(rd.ids, uint8(k))
+			rd.counts[k]++
+			size += len(rec.Data)
+			if len(rd.ids) >= roundRecords || size >= roundBytes {
+				flush()
+			}
 		}
-		b := cur[k]
-		b.recs = append(b.recs, shardRec{frame: frame, t: rec.Time, off: len(b.data), n: len(rec.Data), orig: rec.OrigLen, iface: rec.Iface, lt: lt})
-		b.data = append(b.data, rec.Data...)
-		rd.ids = append(rd.ids, uint8(k))
-		rd.counts[k]++
-		size += len(rec.Data)
-		if len(rd.ids) >= roundRecords || size >= roundBytes {
-			flush()
-		}
-		return false, nil
+		return rb.n, false, nil
 	})
 	flush()
 	for i := range in {

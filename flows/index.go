@@ -83,15 +83,14 @@ func (x *index) find(h uint64, k *Key, src, dst netip.AddrPort) *islot {
 	}
 }
 
-// lookup returns the slot of k between src and dst (its flow is nil when
-// the key has none) and the key's hash, for set.
-func (x *index) lookup(k *Key, src, dst netip.AddrPort) (*islot, uint64) {
+// hashOf returns the hash of k, making the index's first slots and seed on
+// first use.
+func (x *index) hashOf(k *Key) uint64 {
 	if x.slots == nil {
 		x.slots = make([]islot, minIndexSlots)
 		x.seed = rand.Uint64()
 	}
-	h := x.hash(k)
-	return x.find(h, k, src, dst), h
+	return x.hash(k)
 }
 
 // set makes f the current flow of key k in slot s, which lookup returned

@@ -288,9 +288,15 @@ type Packet struct {
 	// after the first 8 bytes), limited to what was captured.
 	Payload []byte
 
-	slot          uint8 // 1-based engine slot of the analyzer being called; 0 outside
-	l4Len         int   // transport length declared by the IP header(s)
-	tcpPayloadLen int   // TCP payload length by the IP and TCP headers (may exceed len(Payload))
+	slot uint8 // 1-based engine slot of the analyzer being called; 0 outside
+	// Set by Table.Prefetch for pre's Observe: the packet's key, its
+	// direction in it and the key's hash in pre's index.
+	pre           *Table
+	key           Key
+	keyRev        bool
+	hash          uint64
+	l4Len         int // transport length declared by the IP header(s)
+	tcpPayloadLen int // TCP payload length by the IP and TCP headers (may exceed len(Payload))
 
 	// Layers lists the protocol layers decoded, outermost first, for the
 	// protocol hierarchy; NLayers of them are set.

@@ -28,6 +28,7 @@ type Table struct {
 	byKey   map[Key][]*Flow // FlowAt's index, built on first use
 	slab    []tcpFlow       // preallocated TCP flow records
 	fslab   []Flow          // preallocated other flow records
+	sink    uintptr         // what Prefetch read, kept so its reads are kept
 }
 
 // NewTables returns n tables for workers that split one capture between
@@ -145,15 +146,25 @@ func (t *Table) Observe(p *Packet) {
 			continue
 		}
 		_, rev := MakeKey(UDP, tn.OuterSrc, tn.OuterDst)
-		if f, d := t.flowFor(tn.Outer, rev, UDP, tn.OuterSrc, tn.OuterDst, p, false); f != nil {
+		if f, d := t.flowFor(tn.Outer, rev, t.idx.hashOf(&tn.Outer), UDP, tn.OuterSrc, tn.OuterDst, p, false); f != nil {
 			f.count(p, d, 0)
 		}
 	}
-	k, rev := p.Key()
+	var k Key
+	var rev bool
+	var h uint64
+	if p.pre == t {
+		k, rev, h = p.key, p.keyRev, p.hash
+	} else {
+		k, rev = p.Key()
+	}
 	if k.IsZero() {
 		return
 	}
-	f, d := t.flowFor(k, rev, p.Proto, p.SrcAddrPort(), p.DstAddrPort(), p, true)
+	if p.pre != t {
+		h = t.idx.hashOf(&k)
+	}
+	f, d := t.flowFor(k, rev, h, p.Proto, p.SrcAddrPort(), p.DstAddrPort(), p, true)
 	if f == nil {
 		return
 	}
@@ -185,10 +196,10 @@ func (f *Flow) count(p *Packet, d Dir, payload int) {
 	p.FirstPayload = payload > 0 && ds.PayloadBytes == uint64(payload)
 }
 
-// flowFor returns the flow of a packet src → dst with key k, creating it
-// when needed, and the packet's direction in it.
-func (t *Table) flowFor(k Key, rev bool, proto Proto, src, dst netip.AddrPort, p *Packet, inner bool) (*Flow, Dir) {
-	s, h := t.idx.lookup(&k, src, dst)
+// flowFor returns the flow of a packet src → dst with key k (hash h),
+// creating it when needed, and the packet's direction in it.
+func (t *Table) flowFor(k Key, rev bool, h uint64, proto Proto, src, dst netip.AddrPort, p *Packet, inner bool) (*Flow, Dir) {
+	s := t.idx.find(h, &k, src, dst)
 	f := s.f
 	if f != nil {
 		d := FromInitiator

@@ -8,7 +8,8 @@ import (
 )
 
 // TestTCPNoAllocs: a segment of a known TCP flow (here a repeated ACK,
-// counted as a duplicate ACK) goes through the table without allocating;
+// counted as a duplicate ACK) goes through the table without allocating,
+// prefetched or not;
 // the history string was rebuilt on every segment before.
 func TestTCPNoAllocs(t *testing.T) {
 	tb := NewTable(0)
@@ -23,6 +24,14 @@ func TestTCPNoAllocs(t *testing.T) {
 	p := pkt(c, s, 2, 1001, ACK)
 	if n := testing.AllocsPerRun(1000, func() { tb.Observe(p) }); n != 0 {
 		t.Fatalf("%v allocs per segment; want 0", n)
+	}
+	batch := []Packet{*p, *p}
+	if n := testing.AllocsPerRun(1000, func() {
+		tb.Prefetch(batch)
+		tb.Observe(&batch[0])
+		tb.Observe(&batch[1])
+	}); n != 0 {
+		t.Fatalf("%v allocs per prefetched batch; want 0", n)
 	}
 	if f := p.Flow; f.History != "ShA" {
 		t.Errorf("history %q, want ShA", f.History)

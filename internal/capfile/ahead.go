@@ -12,6 +12,7 @@ type source interface {
 	Peek(n int) ([]byte, error)
 	Discard(n int) (int, error)
 	Read(p []byte) (int, error)
+	Buffered() int // bytes Peek returns without reading the stream
 }
 
 // Read-ahead chunks: big enough that a record seldom straddles two; at most
@@ -215,6 +216,10 @@ func (a *ahead) Peek(n int) ([]byte, error) {
 	a.nj ^= 1
 	return j, nil
 }
+
+// Buffered returns how many bytes Peek returns as a view of what is already
+// read, without moving to another chunk or joining.
+func (a *ahead) Buffered() int { return len(a.cur) }
 
 // Discard skips n bytes.
 func (a *ahead) Discard(n int) (int, error) {

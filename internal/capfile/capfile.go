@@ -283,6 +283,35 @@ func (r *Reader) Next() (Record, error) {
 	return Record{Data: data, Time: sec*1e9 + ns, OrigLen: int(origLen), Offset: start}, nil
 }
 
+// Ready reports whether the next record is already in the read buffer, whole:
+// Next then returns it without reading the stream, so the Data of the
+// records returned before stays valid too. A caller that wants several
+// records at once calls Next for the first and then while Ready holds.
+// Ready is false when unsure (a pcapng block that is not a packet, a header
+// that Next would reject, the end of the stream): Next then decides.
+func (r *Reader) Ready() bool {
+	buffered := r.br.Buffered()
+	if r.format == PCAPNG {
+		if buffered < 8 {
+			return false
+		}
+		head, _ := r.br.Peek(8)
+		switch r.order.Uint32(head) {
+		case bEPB, bPB, bSPB:
+		default:
+			return false // also a section header, whatever its byte order
+		}
+		n := r.order.Uint32(head[4:8])
+		return n >= 12 && n <= maxBlock && int(n) <= buffered && int(n) <= r.peekMax
+	}
+	if buffered < 16 {
+		return false
+	}
+	head, _ := r.br.Peek(16)
+	capLen := r.order.Uint32(head[8:12])
+	return capLen <= MaxRecord && 16+int(capLen) <= buffered && int(capLen) <= r.peekMax
+}
+
 // pcapng block types.
 const (
 	bSHB = 0x0A0D0D0A
