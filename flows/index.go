@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
 	"net/netip"
@@ -47,8 +46,7 @@ func (x *index) hash(k *Key) uint64 {
 		p2 = 0x8ebc6af09c88c6e3
 		p3 = 0x589965cc75374cc3
 	)
-	a0, a1 := binary.LittleEndian.Uint64(k.a[:8]), binary.LittleEndian.Uint64(k.a[8:])
-	b0, b1 := binary.LittleEndian.Uint64(k.b[:8]), binary.LittleEndian.Uint64(k.b[8:])
+	a0, a1, b0, b1 := k.a.hi, k.a.lo, k.b.hi, k.b.lo
 	rest := uint64(k.pa) | uint64(k.pb)<<16 | uint64(k.proto)<<32
 	if k.v4 {
 		rest |= 1 << 40

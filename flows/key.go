@@ -70,11 +70,44 @@ func (p *Proto) UnmarshalText(b []byte) error {
 // it as a map key. For ICMP echo flows the ports hold the echo identifier on
 // both sides; for other ICMP messages they are zero.
 type Key struct {
-	a, b   [16]byte // IPv4 addresses as IPv4-mapped IPv6
+	a, b   addr128 // IPv4 addresses as IPv4-mapped IPv6
 	pa, pb uint16
 	proto  Proto
 	v4     bool
 }
+
+// addr128 is a 16-byte address as two big-endian halves, as netip keeps
+// it: compared and hashed as two integers, without the byte-array round
+// trips (stores of halves, loads of the whole) that stall the CPU.
+type addr128 struct{ hi, lo uint64 }
+
+func addrOf(a netip.Addr) addr128 {
+	if a.Is4() {
+		// As4 is one 4-byte store and load; As16's array is copied with
+		// a 16-byte load of two 8-byte stores, which the CPU cannot
+		// forward (it waits for the stores to complete).
+		b := a.As4()
+		return addr128{0, 0xffff<<32 | uint64(binary.BigEndian.Uint32(b[:]))}
+	}
+	return addrOf16(a)
+}
+
+// addrOf16 is addrOf for IPv6, kept out of line so that addrOf inlines.
+//
+//go:noinline
+func addrOf16(a netip.Addr) addr128 {
+	b := a.As16()
+	return addr128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+}
+
+func (a addr128) bytes() (b [16]byte) {
+	binary.BigEndian.PutUint64(b[:8], a.hi)
+	binary.BigEndian.PutUint64(b[8:], a.lo)
+	return b
+}
+
+// less reports whether a sorts before b as a 128-bit big-endian integer.
+func (a addr128) less(b addr128) bool { return a.hi < b.hi || a.hi == b.hi && a.lo < b.lo }
 
 // MakeKey returns the canonical key of a packet from src to dst, and whether
 // src is the key's second endpoint (the packet runs B → A).
@@ -83,11 +116,10 @@ func MakeKey(proto Proto, src, dst netip.AddrPort) (k Key, reversed bool) {
 }
 
 func makeKey(proto Proto, s netip.Addr, sp uint16, d netip.Addr, dp uint16) (k Key, reversed bool) {
-	sa, da := s.As16(), d.As16()
+	sa, da := addrOf(s), addrOf(d)
 	k.proto = proto
 	k.v4 = s.Is4()
-	c := cmpAddr(&sa, &da)
-	if c < 0 || (c == 0 && sp <= dp) {
+	if sa.less(da) || sa == da && sp <= dp {
 		k.a, k.b, k.pa, k.pb = sa, da, sp, dp
 		return k, false
 	}
@@ -95,27 +127,8 @@ func makeKey(proto Proto, s netip.Addr, sp uint16, d netip.Addr, dp uint16) (k K
 	return k, true
 }
 
-// cmpAddr compares two 16-byte addresses as big-endian integers.
-func cmpAddr(a, b *[16]byte) int {
-	ah, bh := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
-	if ah != bh {
-		if ah < bh {
-			return -1
-		}
-		return 1
-	}
-	al, bl := binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:])
-	switch {
-	case al < bl:
-		return -1
-	case al > bl:
-		return 1
-	}
-	return 0
-}
-
-func (k Key) addr(x [16]byte) netip.Addr {
-	a := netip.AddrFrom16(x)
+func (k Key) addr(x addr128) netip.Addr {
+	a := netip.AddrFrom16(x.bytes())
 	if k.v4 {
 		return a.Unmap()
 	}
@@ -139,10 +152,10 @@ func (k Key) IsZero() bool { return k == Key{} }
 func (k Key) Hash() uint64 {
 	h := uint64(14695981039346656037)
 	mix := func(b byte) { h ^= uint64(b); h *= 1099511628211 }
-	for _, b := range k.a {
+	for _, b := range k.a.bytes() {
 		mix(b)
 	}
-	for _, b := range k.b {
+	for _, b := range k.b.bytes() {
 		mix(b)
 	}
 	mix(byte(k.pa >> 8))

@@ -14,8 +14,10 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 func (f *Flow) UID() string {
 	var b [16 + 16 + 2 + 2 + 1 + 8]byte
 	k := f.Key()
-	copy(b[0:], k.a[:])
-	copy(b[16:], k.b[:])
+	binary.BigEndian.PutUint64(b[0:], k.a.hi)
+	binary.BigEndian.PutUint64(b[8:], k.a.lo)
+	binary.BigEndian.PutUint64(b[16:], k.b.hi)
+	binary.BigEndian.PutUint64(b[24:], k.b.lo)
 	binary.BigEndian.PutUint16(b[32:], k.pa)
 	binary.BigEndian.PutUint16(b[34:], k.pb)
 	b[36] = byte(k.proto)
