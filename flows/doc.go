@@ -18,6 +18,11 @@
 // definitions of Wireshark's tcp.analysis fields, and the state and history
 // follow Zeek's conn.log.
 //
+// A caller that decodes several frames before the table sees them (the
+// engine does, sixteen at a time) hands them to [Table.Prefetch] first: it
+// reads their index slots and flow records together, so the waits for
+// memory overlap, and Observe then reuses the keys it computed.
+//
 // Captures are hostile input: every header length is checked, a layer that
 // fails marks the packet Truncated or Malformed ([Status]) and the pass goes
 // on. A Packet is valid only until the next frame is decoded into it.
