@@ -89,3 +89,41 @@ func TestReadyBatches(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReady reads a capture in batches (Next, then Next while Ready holds)
+// through a 16 KiB buffer and checks every record and the final error
+// against reading it one record at a time: Ready never lets a batch's
+// bytes move, and never changes what Next returns.
+func FuzzReady(f *testing.F) {
+	for _, raw := range readyInputs() {
+		f.Add(raw[:min(len(raw), 40000)])
+	}
+	f.Add(append(PCAPHeader(1), pcapRecord(0, 70000)[:100]...)) // cut inside a record
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		want, wantErr := records(t, raw, 0, false)
+		r, err := NewReaderSize(bytes.NewReader(raw), minBufSize)
+		if err != nil {
+			return
+		}
+		var got, batch []Record
+		for err == nil {
+			batch = batch[:0]
+			for len(batch) == 0 || r.Ready() {
+				var rec Record
+				if rec, err = r.Next(); err != nil {
+					break
+				}
+				batch = append(batch, rec)
+			}
+			for i := range batch {
+				if j := len(got) + i; j >= len(want) || !bytes.Equal(batch[i].Data, want[j].Data) || batch[i].Offset != want[j].Offset {
+					t.Fatalf("record %d changed before its batch ended", j+1)
+				}
+			}
+			got = append(got, batch...)
+		}
+		if len(got) != len(want) || (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+			t.Fatalf("%d records, %v; want %d, %v", len(got), err, len(want), wantErr)
+		}
+	})
+}
