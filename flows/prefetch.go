@@ -3,7 +3,8 @@ package flows
 import "unsafe"
 
 // Prefetch readies the table for ps, packets the caller gives to Observe
-// next, in order. It computes each packet's flow key and hash, which
+// next, in order and unchanged (decoding into a Packet again clears what
+// Prefetch left in it). It computes each packet's flow key and hash, which
 // Observe then reuses, and reads the index slot and the flow record each
 // packet will need, all packets' slots first and then all their flows.
 //
