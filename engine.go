@@ -175,34 +175,40 @@ type recBatch struct {
 func (e *engine) pass(ctx context.Context, r *Reader, visit func(p *flows.Packet, rec *capfile.Record, linkType uint16) (stop bool, err error)) (end passEnd, err error) {
 	return e.read(ctx, r, func(b *recBatch) (int, bool, error) {
 		for i := 0; i < b.n; {
-			j := e.decodeAhead(b, i)
-			e.table.Prefetch(e.pkts[i:j])
-			for ; i < j; i++ {
-				p := &e.pkts[i]
+			n := e.decodeAhead(b.n-i, func(j int, p *flows.Packet) {
+				rec := &b.recs[i+j]
+				e.dec.Decode(rec.Data, flows.LinkType(b.lts[i+j]), b.frame+uint64(i+j), time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, p)
+			})
+			for j := range n {
+				p := &e.pkts[j]
 				e.table.Observe(p)
-				if stop, err := visit(p, &b.recs[i], b.lts[i]); err != nil || stop {
-					return i + 1, true, err
+				if stop, err := visit(p, &b.recs[i+j], b.lts[i+j]); err != nil || stop {
+					return i + j + 1, true, err
 				}
 			}
+			i += n
 		}
 		return b.n, false, nil
 	})
 }
 
-// decodeAhead decodes the records of b from i on into e.pkts and returns
-// the index after the last it decoded. It stops after a packet that came
+// decodeAhead decodes up to batchLen of the next n records into e.pkts,
+// the j-th by decode(j, &e.pkts[j]), and has the flow table prefetch them;
+// it returns how many it decoded. It stops after a packet that came
 // through a tunnel: its Tunnels belong to the decoder, which the next
 // Decode would overwrite before the packet is seen.
-func (e *engine) decodeAhead(b *recBatch, i int) int {
-	for i < b.n {
-		rec, p := &b.recs[i], &e.pkts[i]
-		e.dec.Decode(rec.Data, flows.LinkType(b.lts[i]), b.frame+uint64(i), time.Unix(0, rec.Time).UTC(), rec.OrigLen, rec.Iface, p)
-		i++
+func (e *engine) decodeAhead(n int, decode func(j int, p *flows.Packet)) int {
+	k := 0
+	for k < min(n, batchLen) {
+		p := &e.pkts[k]
+		decode(k, p)
+		k++
 		if len(p.Tunnels) > 0 {
 			break
 		}
 	}
-	return i
+	e.table.Prefetch(e.pkts[:k])
+	return k
 }
 
 // read is the loop of every pass: it reads each record of r once, counts

@@ -158,20 +158,13 @@ func (e *engine) shardedPass(ctx context.Context, r *Reader, n int) (passEnd, er
 					}
 				}
 				for i := 0; i < len(b.recs); {
-					// As in the single pass: decode a few, prefetch their
-					// flows, then observe them in order.
-					j, k := i, 0
-					for j < len(b.recs) && k < batchLen {
-						rc, p := &b.recs[j], &s.pkts[k]
+					n := s.decodeAhead(len(b.recs)-i, func(j int, p *flows.Packet) {
+						rc := &b.recs[i+j]
 						s.dec.Decode(b.data[rc.off:rc.off+rc.n], flows.LinkType(rc.lt), rc.frame, time.Unix(0, rc.t).UTC(), rc.orig, rc.iface, p)
-						j, k = j+1, k+1
-						if len(p.Tunnels) > 0 {
-							break
-						}
-					}
-					s.table.Prefetch(s.pkts[:k])
-					for k = 0; i < j; i, k = i+1, k+1 {
-						p := &s.pkts[k]
+					})
+					i += n
+					for j := range n {
+						p := &s.pkts[j]
 						s.observe(p)
 						if ob == nil {
 							continue

@@ -21,7 +21,7 @@ func (t *Table) Prefetch(ps []Packet) {
 	for i := range ps {
 		p := &ps[i]
 		p.key, p.keyRev = p.Key()
-		p.pre = t
+		p.pre, p.hash = t, 0
 		if !p.key.IsZero() {
 			p.hash = x.hashOf(&p.key)
 		}
@@ -39,7 +39,7 @@ func (t *Table) Prefetch(ps []Packet) {
 	for i := range ps {
 		p := &ps[i]
 		s := &x.slots[p.hash&mask]
-		if s.f == nil || s.hash != uint32(p.hash) || p.key.IsZero() {
+		if p.key.IsZero() || s.f == nil || s.hash != uint32(p.hash) {
 			continue
 		}
 		sink += touch(unsafe.Pointer(s.f), unsafe.Sizeof(Flow{}))

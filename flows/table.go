@@ -150,19 +150,15 @@ func (t *Table) Observe(p *Packet) {
 			f.count(p, d, 0)
 		}
 	}
-	var k Key
-	var rev bool
-	var h uint64
-	if p.pre == t {
-		k, rev, h = p.key, p.keyRev, p.hash
-	} else {
+	k, rev, h := p.key, p.keyRev, p.hash // as Prefetch left them
+	if p.pre != t {
 		k, rev = p.Key()
+		if !k.IsZero() {
+			h = t.idx.hashOf(&k)
+		}
 	}
 	if k.IsZero() {
 		return
-	}
-	if p.pre != t {
-		h = t.idx.hashOf(&k)
 	}
 	f, d := t.flowFor(k, rev, h, p.Proto, p.SrcAddrPort(), p.DstAddrPort(), p, true)
 	if f == nil {
