@@ -238,6 +238,11 @@ func (e *engine) read(ctx context.Context, r *Reader, visit func(b *recBatch) (u
 		var last error // the context's error, returned after the batch
 		done := false
 		for b.n < batchLen {
+			if b.n > 0 && !cf.Ready() {
+				break // reading on could move the batch's bytes
+			}
+			// After Ready, so a batch that ends here does not check (and
+			// report progress) again when the next one starts.
 			if end.n&4095 == 4095 {
 				if err := ctx.Err(); err != nil {
 					last, done = err, true
@@ -246,9 +251,6 @@ func (e *engine) read(ctx context.Context, r *Reader, visit func(b *recBatch) (u
 				if e.opts.Progress != nil {
 					e.opts.Progress(r.bytesRead(), r.size)
 				}
-			}
-			if b.n > 0 && !cf.Ready() {
-				break // reading on could move the batch's bytes
 			}
 			rec, err := cf.Next()
 			if err != nil {
